@@ -1,0 +1,543 @@
+//! `/api/v1/organisations`: the Trust's partner bodies (the council, health
+//! bodies, police, boards and groups) that lead, own and answer for things.
+
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use crate::api::history::{history_page, AuditPage};
+use crate::auth::{AuthUser, Role};
+use crate::db::audit;
+use crate::db::organisations::{
+    self as db, NewOrganisationRow, OrganisationChanges, OrganisationRow,
+};
+use crate::db::records::{self, Record};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::http::{
+    created_record, new_id, ok_record, ApiJson, Ctx, IfMatch, OptionalIfMatch, Patch, Versioned,
+};
+use crate::list::{Filter, FilterKind, ListParams, ListSpec, SortField, SortType};
+use crate::validate::Errors;
+use crate::{page_schema, vocab, AppState};
+
+vocab! {
+    /// What kind of body an organisation is.
+    OrganisationKind {
+        Council = "council",
+        CouncilDepartment = "council_department",
+        CouncilBoard = "council_board",
+        TrustBoard = "trust_board",
+        TrustGroup = "trust_group",
+        Partnership = "partnership",
+        StatutoryPartner = "statutory_partner",
+        HealthBody = "health_body",
+        Inspectorate = "inspectorate",
+        VoluntaryOrg = "voluntary_org",
+        YouthForum = "youth_forum",
+        GovernmentOffice = "government_office",
+        School = "school",
+        Other = "other",
+    }
+}
+
+/// A short reference to an organisation, embedded where a record points at one.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct OrganisationRef {
+    pub id: Uuid,
+    /// Its code, e.g. `HBC`.
+    pub code: String,
+    pub name: String,
+}
+
+impl From<&OrganisationRow> for OrganisationRef {
+    fn from(r: &OrganisationRow) -> Self {
+        OrganisationRef {
+            id: r.id,
+            code: r.code.clone(),
+            name: r.name.clone(),
+        }
+    }
+}
+
+/// A partner body of the Children's Trust.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Organisation {
+    pub id: Uuid,
+    /// Short code, unique across organisations, e.g. `HBC`, `HSCB`; what the
+    /// `org` claim of a token names.
+    pub code: String,
+    /// Full name as the partnership writes it.
+    pub name: String,
+    pub kind: OrganisationKind,
+    /// The body this one belongs to (e.g. a council department's council).
+    pub parent_id: Option<Uuid>,
+    /// Code and name of the parent, for reading without another request.
+    pub parent: Option<OrganisationRef>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Incremented by every change; the `ETag`.
+    pub version: i32,
+    /// When it was archived; null while it is live.
+    pub archived_at: Option<DateTime<Utc>>,
+}
+
+page_schema!(OrganisationPage, Organisation);
+
+impl Versioned for Organisation {
+    fn version(&self) -> i32 {
+        self.version
+    }
+}
+
+impl Record for Organisation {
+    const TABLE: &'static str = "organisations";
+    const ENTITY: &'static str = "organisation";
+
+    async fn load(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Self> {
+        let row = db::find(conn, id).await.map_err(|e| match e {
+            diesel::result::Error::NotFound => {
+                ApiError::NotFound(format!("no organisation with id {id}"))
+            }
+            e => e.into(),
+        })?;
+        Ok(to_dtos(conn, vec![row]).await?.remove(0))
+    }
+
+    fn is_archived(&self) -> bool {
+        self.archived_at.is_some()
+    }
+}
+
+/// Turns rows into the API shape, loading every parent in one query.
+pub async fn to_dtos(
+    conn: &mut AsyncPgConnection,
+    rows: Vec<OrganisationRow>,
+) -> ApiResult<Vec<Organisation>> {
+    let parent_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.parent_id).collect();
+    let parents = db::find_many(conn, &parent_ids).await?;
+    rows.into_iter()
+        .map(|r| {
+            let parent = r
+                .parent_id
+                .and_then(|p| parents.iter().find(|o| o.id == p))
+                .map(OrganisationRef::from);
+            Ok(Organisation {
+                kind: OrganisationKind::from_db(&r.kind)?,
+                id: r.id,
+                code: r.code,
+                name: r.name,
+                parent_id: r.parent_id,
+                parent,
+                created_at: r.created_at,
+                updated_at: r.updated_at,
+                version: r.version,
+                archived_at: r.archived_at,
+            })
+        })
+        .collect()
+}
+
+/// A new organisation.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrganisation {
+    /// Unique code, 1–40 characters (letters, digits, space, `._&/-`).
+    #[schema(example = "HBC")]
+    pub code: String,
+    /// Full name, at most 200 characters.
+    #[schema(example = "Halton Borough Council")]
+    pub name: String,
+    pub kind: OrganisationKind,
+    /// The body this one belongs to.
+    #[serde(default)]
+    pub parent_id: Option<Uuid>,
+}
+
+/// A JSON merge patch of an organisation: the fields given change, `null`
+/// clears `parent_id`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrganisationPatch {
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub code: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub name: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<OrganisationKind>)]
+    pub kind: Patch<OrganisationKind>,
+    #[serde(default)]
+    #[schema(value_type = Option<Uuid>)]
+    pub parent_id: Patch<Uuid>,
+}
+
+/// Filters of `GET /organisations`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct OrganisationFilters {
+    /// Any of these codes (comma-separated).
+    code: Option<String>,
+    /// Any of these kinds (comma-separated).
+    kind: Option<String>,
+    /// Children of any of these organisations (comma-separated ids).
+    parent_id: Option<String>,
+    /// Free text in code or name.
+    q: Option<String>,
+}
+
+const LIST: ListSpec = ListSpec {
+    table: "organisations",
+    filters: &[
+        Filter::new("code", FilterKind::Text("organisations.code")),
+        Filter::new(
+            "kind",
+            FilterKind::Vocab("organisations.kind", OrganisationKind::WORDS),
+        ),
+        Filter::new("parent_id", FilterKind::Uuid("organisations.parent_id")),
+        Filter::new(
+            "q",
+            FilterKind::Search(&["organisations.code", "organisations.name"]),
+        ),
+    ],
+    sorts: &[
+        SortField::new("code", "organisations.code", SortType::Text),
+        SortField::new("name", "organisations.name", SortType::Text),
+        SortField::new("kind", "organisations.kind", SortType::Text),
+        SortField::new(
+            "created_at",
+            "organisations.created_at",
+            SortType::Timestamp,
+        ),
+        SortField::new(
+            "updated_at",
+            "organisations.updated_at",
+            SortType::Timestamp,
+        ),
+    ],
+    default_sort: "code",
+    archivable: true,
+};
+
+/// List organisations
+///
+/// Every role may read. Sort on `code` (default), `name`, `kind`,
+/// `created_at`, `updated_at`.
+#[utoipa::path(
+    tag = "organisations",
+    params(crate::api::ListQuery, OrganisationFilters),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One page of organisations", body = OrganisationPage,
+         headers(("Link" = String, description = "`<...>; rel=\"next\"` when there is a next page"))),
+        (status = 400, description = "Unknown or malformed query parameter", body = ErrorBody),
+        (status = 403, description = "Not allowed", body = ErrorBody),
+    )
+)]
+#[get("")]
+pub async fn list_organisations(
+    req: HttpRequest,
+    user: AuthUser,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    user.require(Role::Viewer)?;
+    let p = ListParams::parse(req.query_string(), LIST)?;
+    let mut conn = state.conn().await?;
+    let (rows, total) = db::list(&mut conn, &p).await?;
+    let items = to_dtos(&mut conn, rows).await?;
+    Ok(p.page(items, total)?.respond(&req))
+}
+
+/// Get an organisation
+#[utoipa::path(
+    tag = "organisations",
+    params(("id" = Uuid, Path, description = "Organisation id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The organisation", body = Organisation,
+         headers(("ETag" = String, description = "The record's version, for If-Match"))),
+        (status = 404, description = "No such organisation", body = ErrorBody),
+    )
+)]
+#[get("/{id}")]
+pub async fn get_organisation(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    user.require(Role::Viewer)?;
+    let mut conn = state.conn().await?;
+    let org = Organisation::load(&mut conn, *id).await?;
+    Ok(ok_record(&org))
+}
+
+async fn check_parent(
+    conn: &mut AsyncPgConnection,
+    errors: &mut Errors,
+    parent_id: Uuid,
+    own_id: Option<Uuid>,
+) -> ApiResult<()> {
+    if db::find_many(conn, &[parent_id]).await?.is_empty() {
+        errors.add("/parent_id", "no organisation has this id");
+    } else if let Some(own) = own_id {
+        if own == parent_id || db::would_cycle(conn, own, parent_id).await? {
+            errors.add("/parent_id", "an organisation cannot sit under itself");
+        }
+    }
+    Ok(())
+}
+
+/// Create an organisation
+///
+/// Admin only. Answers 201 with the record, its `Location` and `ETag`.
+#[utoipa::path(
+    tag = "organisations",
+    request_body = NewOrganisation,
+    params(crate::api::IdempotencyHeader),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = Organisation,
+         headers(("Location" = String), ("ETag" = String))),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 409, description = "The code is taken", body = ErrorBody),
+        (status = 413, description = "Body over 1 MiB", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
+        (status = 422, description = "Invalid fields, or an Idempotency-Key reused with another body", body = ErrorBody),
+    )
+)]
+#[post("")]
+pub async fn create_organisation(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    body: ApiJson<NewOrganisation>,
+) -> ApiResult<HttpResponse> {
+    ctx.require(Role::Admin)?;
+    let body = body.0;
+    let mut conn = state.conn().await?;
+    let actor = ctx.actor();
+    let org = conn
+        .transaction::<Organisation, ApiError, _>(async move |conn| {
+            let mut errors = Errors::new();
+            errors.code("/code", &body.code);
+            errors.text("/name", &body.name, 200);
+            if let Some(p) = body.parent_id {
+                check_parent(conn, &mut errors, p, None).await?;
+            }
+            errors.finish()?;
+            let row = db::insert(
+                conn,
+                &NewOrganisationRow {
+                    id: new_id(),
+                    code: &body.code,
+                    name: body.name.trim(),
+                    kind: body.kind.as_str(),
+                    parent_id: body.parent_id,
+                },
+            )
+            .await
+            .map_err(|e| duplicate_code(e, &body.code))?;
+            let org = to_dtos(conn, vec![row]).await?.remove(0);
+            audit::record::<(), _>(
+                conn,
+                &actor,
+                "create",
+                Organisation::ENTITY,
+                org.id,
+                None,
+                Some(&org),
+            )
+            .await?;
+            Ok(org)
+        })
+        .await?;
+    Ok(created_record(
+        format!("/api/v1/organisations/{}", org.id),
+        &org,
+    ))
+}
+
+fn duplicate_code(e: diesel::result::Error, code: &str) -> ApiError {
+    match ApiError::from(e) {
+        ApiError::Duplicate(_) => {
+            ApiError::Duplicate(format!("an organisation with code {code:?} already exists"))
+        }
+        other => other,
+    }
+}
+
+/// Change an organisation
+///
+/// Admin only. A JSON merge patch; needs `If-Match` with the current `ETag`.
+#[utoipa::path(
+    tag = "organisations",
+    request_body(content = OrganisationPatch, content_type = "application/merge-patch+json"),
+    params(("id" = Uuid, Path, description = "Organisation id"), crate::api::IfMatchHeader),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Changed", body = Organisation, headers(("ETag" = String))),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 404, description = "No such organisation", body = ErrorBody),
+        (status = 409, description = "The code is taken", body = ErrorBody),
+        (status = 412, description = "If-Match is stale", body = ErrorBody),
+        (status = 413, description = "Body over 1 MiB", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
+        (status = 422, description = "Invalid fields", body = ErrorBody),
+        (status = 428, description = "If-Match missing", body = ErrorBody),
+    )
+)]
+#[patch("/{id}")]
+pub async fn update_organisation(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: ApiJson<OrganisationPatch>,
+) -> ApiResult<HttpResponse> {
+    ctx.require(Role::Admin)?;
+    let (id, patch) = (*id, body.0);
+    let mut conn = state.conn().await?;
+    let actor = ctx.actor();
+    let org = conn
+        .transaction::<Organisation, ApiError, _>(async move |conn| {
+            let before: Organisation = records::lock(conn, id, Some(if_match.0)).await?;
+            let mut errors = Errors::new();
+            let code = patch.code.required("/code", &mut errors.0);
+            let name = patch.name.required("/name", &mut errors.0);
+            let kind = patch.kind.required("/kind", &mut errors.0);
+            let parent_id = patch.parent_id.nullable();
+            if let Some(c) = &code {
+                errors.code("/code", c);
+            }
+            if let Some(n) = &name {
+                errors.text("/name", n, 200);
+            }
+            if let Some(Some(p)) = parent_id {
+                check_parent(conn, &mut errors, p, Some(id)).await?;
+            }
+            errors.finish()?;
+            let changes = OrganisationChanges {
+                code: code.clone(),
+                name: name.map(|n| n.trim().to_string()),
+                kind: kind.map(|k| k.as_str().to_string()),
+                parent_id,
+            };
+            db::update(conn, id, &changes)
+                .await
+                .map_err(|e| duplicate_code(e, code.as_deref().unwrap_or("")))?;
+            let after = Organisation::load(conn, id).await?;
+            audit::record(
+                conn,
+                &actor,
+                "update",
+                Organisation::ENTITY,
+                id,
+                Some(&before),
+                Some(&after),
+            )
+            .await?;
+            Ok(after)
+        })
+        .await?;
+    Ok(ok_record(&org))
+}
+
+/// Archive an organisation
+///
+/// Admin only. Soft: the record stays, hidden from lists unless
+/// `include_archived=true`, and `POST .../restore` brings it back.
+#[utoipa::path(
+    tag = "organisations",
+    params(("id" = Uuid, Path, description = "Organisation id"), crate::api::IfMatchHeader),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Archived", body = Organisation, headers(("ETag" = String))),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 404, description = "No such organisation", body = ErrorBody),
+        (status = 409, description = "Already archived", body = ErrorBody),
+        (status = 412, description = "If-Match is stale", body = ErrorBody),
+        (status = 428, description = "If-Match missing", body = ErrorBody),
+    )
+)]
+#[delete("/{id}")]
+pub async fn delete_organisation(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+) -> ApiResult<HttpResponse> {
+    ctx.require(Role::Admin)?;
+    let mut conn = state.conn().await?;
+    let org: Organisation =
+        records::set_archived(&mut conn, &ctx.actor(), *id, Some(if_match.0), true).await?;
+    Ok(ok_record(&org))
+}
+
+/// Restore an archived organisation
+///
+/// Admin only. `If-Match` is checked when given.
+#[utoipa::path(
+    tag = "organisations",
+    params(("id" = Uuid, Path, description = "Organisation id"), crate::api::OptionalIfMatchHeader, crate::api::IdempotencyHeader),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Restored", body = Organisation, headers(("ETag" = String))),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 404, description = "No such organisation", body = ErrorBody),
+        (status = 409, description = "Not archived", body = ErrorBody),
+        (status = 412, description = "If-Match is stale", body = ErrorBody),
+    )
+)]
+#[post("/{id}/restore")]
+pub async fn restore_organisation(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    if_match: OptionalIfMatch,
+) -> ApiResult<HttpResponse> {
+    ctx.require(Role::Admin)?;
+    let mut conn = state.conn().await?;
+    let org: Organisation =
+        records::set_archived(&mut conn, &ctx.actor(), *id, if_match.0.map(|m| m.0), false).await?;
+    Ok(ok_record(&org))
+}
+
+/// History of an organisation
+///
+/// Its audit entries, oldest first (`sort=-at` for newest first). Every role may read.
+#[utoipa::path(
+    tag = "organisations",
+    params(("id" = Uuid, Path, description = "Organisation id"), crate::api::history::HistoryQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One page of audit entries", body = AuditPage),
+        (status = 400, description = "Malformed query", body = ErrorBody),
+        (status = 404, description = "No such organisation", body = ErrorBody),
+    )
+)]
+#[get("/{id}/history")]
+pub async fn organisation_history(
+    req: HttpRequest,
+    user: AuthUser,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    user.require(Role::Viewer)?;
+    history_page::<Organisation>(&req, &state, *id).await
+}
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_organisations)
+        .service(create_organisation)
+        .service(get_organisation)
+        .service(update_organisation)
+        .service(delete_organisation)
+        .service(restore_organisation)
+        .service(organisation_history);
+}

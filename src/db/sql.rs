@@ -1,0 +1,146 @@
+//! A dynamic SQL fragment with bound parameters, for the parts of a query
+//! that are decided at run time (list filters, keyset cursors, sort orders).
+//! Values are always bound, never spliced into the SQL text; only the static
+//! column expressions that resources declare become SQL text.
+
+use diesel::expression::{
+    is_aggregate, AppearsOnTable, Expression, SelectableExpression, ValidGrouping,
+};
+use diesel::pg::Pg;
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::sql_types::{Bool, Text};
+use diesel::QueryResult;
+
+#[derive(Debug, Clone)]
+enum Piece {
+    Sql(String),
+    Bind(String),
+}
+
+/// A boolean SQL expression built at run time. Every bound value is sent as
+/// `text`; the SQL around it casts it (`$1::date`).
+#[derive(Debug, Clone, Default)]
+pub struct DynSql {
+    pieces: Vec<Piece>,
+}
+
+impl DynSql {
+    /// `TRUE`: the neutral element of [`DynSql::and`].
+    pub fn truth() -> DynSql {
+        DynSql::raw("TRUE")
+    }
+
+    /// A fragment of static SQL.
+    pub fn raw(sql: impl Into<String>) -> DynSql {
+        DynSql {
+            pieces: vec![Piece::Sql(sql.into())],
+        }
+    }
+
+    /// Appends static SQL.
+    pub fn sql(mut self, sql: impl Into<String>) -> DynSql {
+        self.pieces.push(Piece::Sql(sql.into()));
+        self
+    }
+
+    /// Appends a bound text parameter.
+    pub fn bind(mut self, value: impl Into<String>) -> DynSql {
+        self.pieces.push(Piece::Bind(value.into()));
+        self
+    }
+
+    /// Appends another fragment.
+    pub fn push(mut self, other: DynSql) -> DynSql {
+        self.pieces.extend(other.pieces);
+        self
+    }
+
+    /// `(self) AND (other)`.
+    pub fn and(self, other: DynSql) -> DynSql {
+        DynSql::raw("(")
+            .push(self)
+            .sql(") AND (")
+            .push(other)
+            .sql(")")
+    }
+
+    /// `(self) OR (other)`.
+    pub fn or(self, other: DynSql) -> DynSql {
+        DynSql::raw("(")
+            .push(self)
+            .sql(") OR (")
+            .push(other)
+            .sql(")")
+    }
+
+    /// Joins fragments with `AND`; `TRUE` when empty.
+    pub fn all(parts: Vec<DynSql>) -> DynSql {
+        parts
+            .into_iter()
+            .reduce(DynSql::and)
+            .unwrap_or_else(DynSql::truth)
+    }
+
+    /// Joins fragments with `OR`; `FALSE` when empty.
+    pub fn any(parts: Vec<DynSql>) -> DynSql {
+        parts
+            .into_iter()
+            .reduce(DynSql::or)
+            .unwrap_or_else(|| DynSql::raw("FALSE"))
+    }
+}
+
+impl Expression for DynSql {
+    type SqlType = Bool;
+}
+
+impl<QS> AppearsOnTable<QS> for DynSql {}
+impl<QS> SelectableExpression<QS> for DynSql {}
+
+impl ValidGrouping<()> for DynSql {
+    type IsAggregate = is_aggregate::Never;
+}
+
+impl QueryId for DynSql {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl QueryFragment<Pg> for DynSql {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        // The text depends on the pieces, so the prepared-statement cache must
+        // not treat two different fragments as one.
+        out.unsafe_to_cache_prepared();
+        for piece in &self.pieces {
+            match piece {
+                Piece::Sql(s) => out.push_sql(s),
+                Piece::Bind(v) => out.push_bind_param::<Text, String>(v)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An `ORDER BY` list built at run time from declared column expressions.
+#[derive(Debug, Clone)]
+pub struct DynOrder(pub String);
+
+impl Expression for DynOrder {
+    type SqlType = Text;
+}
+impl<QS> AppearsOnTable<QS> for DynOrder {}
+impl<QS> SelectableExpression<QS> for DynOrder {}
+impl ValidGrouping<()> for DynOrder {
+    type IsAggregate = is_aggregate::Never;
+}
+impl QueryId for DynOrder {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+impl QueryFragment<Pg> for DynOrder {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.unsafe_to_cache_prepared();
+        out.push_sql(&self.0);
+        Ok(())
+    }
+}

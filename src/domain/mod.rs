@@ -1,0 +1,6 @@
+//! The real logic of the domain, as pure functions: periods, indicator
+//! performance, risk bands.
+
+pub mod performance;
+pub mod period;
+pub mod risk;

@@ -1,0 +1,328 @@
+//! Request and response pieces every resource shares: the JSON body
+//! extractor, merge-patch fields, `If-Match`, `ETag`, the request id and the
+//! request context handed to the audit trail.
+
+use std::future::{ready, Ready};
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize};
+use uuid::Uuid;
+
+use crate::auth::{authenticate, AuthUser};
+use crate::error::{ApiError, ApiResult};
+
+/// Largest request body accepted.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// The request id, from `X-Request-Id` or generated; set by the middleware.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+impl RequestId {
+    pub fn of(req: &HttpRequest) -> String {
+        req.extensions()
+            .get::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// Who is making a change, and in which request: what the audit trail records.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub sub: String,
+    pub org: Option<String>,
+    pub role: Option<String>,
+    pub request_id: Option<String>,
+}
+
+impl Actor {
+    /// The actor for work done outside an HTTP request (command line, demo loader).
+    pub fn system(sub: &str) -> Actor {
+        Actor {
+            sub: sub.to_string(),
+            org: None,
+            role: None,
+            request_id: None,
+        }
+    }
+}
+
+/// The authenticated caller together with the request id: the usual first
+/// argument of a handler that writes.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub user: AuthUser,
+    pub request_id: String,
+}
+
+impl Ctx {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            sub: self.user.sub.clone(),
+            org: Some(self.user.org.clone()),
+            role: Some(self.user.role.as_str().to_string()),
+            request_id: Some(self.request_id.clone()),
+        }
+    }
+}
+
+impl std::ops::Deref for Ctx {
+    type Target = AuthUser;
+    fn deref(&self) -> &AuthUser {
+        &self.user
+    }
+}
+
+impl FromRequest for Ctx {
+    type Error = ApiError;
+    type Future = Ready<Result<Ctx, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticate(req).map(|user| Ctx {
+            user,
+            request_id: RequestId::of(req),
+        }))
+    }
+}
+
+/// A JSON request body. Unlike `web::Json`, a body that is not JSON is a 400,
+/// a body of the wrong shape (unknown field, wrong type, bad enum value) is a
+/// 422 pointing at the field, a wrong media type a 415 and an oversized body
+/// a 413, all as problem details.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<T> std::ops::Deref for ApiJson<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+fn is_json_media_type(req: &HttpRequest) -> bool {
+    let Some(ct) = req.headers().get(header::CONTENT_TYPE) else {
+        return false;
+    };
+    let Ok(ct) = ct.to_str() else { return false };
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json" || essence == "application/merge-patch+json"
+}
+
+/// Parses `bytes` as `T`, mapping serde's errors to 400 (not JSON) or 422 (wrong shape).
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+                ApiError::MalformedJson(format!("the body is not valid JSON: {inner}"))
+            }
+            _ => {
+                let pointer = if path == "." {
+                    String::new()
+                } else {
+                    format!("/{}", path.replace('.', "/"))
+                };
+                let message = inner.to_string();
+                // serde appends " at line 1 column 5"; the pointer says where.
+                let message = message
+                    .rsplit_once(" at line ")
+                    .map(|(m, _)| m.to_string())
+                    .unwrap_or(message);
+                let pointer = match message.strip_prefix("unknown field `") {
+                    Some(rest) => {
+                        let field = rest.split('`').next().unwrap_or("");
+                        if pointer.is_empty() {
+                            format!("/{field}")
+                        } else {
+                            pointer
+                        }
+                    }
+                    None => pointer,
+                };
+                ApiError::field(pointer, message)
+            }
+        }
+    })
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<ApiJson<T>, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let json_ok = is_json_media_type(req);
+        let fut = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !json_ok {
+                return Err(ApiError::UnsupportedMediaType(
+                    "the body must be application/json".into(),
+                ));
+            }
+            let bytes = fut.await.map_err(|e| {
+                if e.as_response_error().status_code()
+                    == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE
+                {
+                    ApiError::PayloadTooLarge(BODY_LIMIT)
+                } else {
+                    ApiError::BadRequest("the body could not be read".into())
+                }
+            })?;
+            parse_json(&bytes).map(ApiJson)
+        })
+    }
+}
+
+/// A field of a JSON merge patch (RFC 7396): absent leaves the value as it
+/// is, `null` clears it, a value replaces it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Patch<T> {
+    #[default]
+    Absent,
+    Null,
+    Value(T),
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Patch<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Option::<T>::deserialize(d).map(|o| o.map_or(Patch::Null, Patch::Value))
+    }
+}
+
+impl<T: Serialize> Serialize for Patch<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Patch::Absent | Patch::Null => s.serialize_none(),
+            Patch::Value(v) => v.serialize(s),
+        }
+    }
+}
+
+impl<T> Patch<T> {
+    /// For a field that may not be null: the new value, if any; a 422 for `null`.
+    pub fn required(self, pointer: &str, errors: &mut Vec<crate::error::FieldError>) -> Option<T> {
+        match self {
+            Patch::Absent => None,
+            Patch::Null => {
+                errors.push(crate::error::FieldError::new(pointer, "may not be null"));
+                None
+            }
+            Patch::Value(v) => Some(v),
+        }
+    }
+
+    /// For a nullable field: `None` to leave it, `Some(None)` to clear it, `Some(Some(v))` to set it.
+    pub fn nullable(self) -> Option<Option<T>> {
+        match self {
+            Patch::Absent => None,
+            Patch::Null => Some(None),
+            Patch::Value(v) => Some(Some(v)),
+        }
+    }
+
+    pub fn is_absent(&self) -> bool {
+        matches!(self, Patch::Absent)
+    }
+}
+
+/// The version named by a request's `If-Match` header.
+#[derive(Debug, Clone, Copy)]
+pub struct IfMatch(pub i32);
+
+/// Parses `If-Match: "3"` (or `W/"3"`). Missing: 428; anything but one
+/// version of ours (`*`, a list, garbage) cannot match: 412.
+pub fn if_match(req: &HttpRequest) -> ApiResult<IfMatch> {
+    let value = req
+        .headers()
+        .get(header::IF_MATCH)
+        .ok_or(ApiError::PreconditionRequired)?;
+    let text = value.to_str().unwrap_or("").trim();
+    let text = text.strip_prefix("W/").unwrap_or(text);
+    text.strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .and_then(|t| t.parse::<i32>().ok())
+        .map(IfMatch)
+        .ok_or(ApiError::PreconditionFailed)
+}
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = Ready<Result<IfMatch, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(if_match(req))
+    }
+}
+
+impl IfMatch {
+    /// 412 unless the record is still at the version the caller read.
+    pub fn check(self, current: i32) -> ApiResult<()> {
+        if self.0 == current {
+            Ok(())
+        } else {
+            Err(ApiError::PreconditionFailed)
+        }
+    }
+}
+
+/// An optional `If-Match` (for `POST .../restore`): checked when present.
+#[derive(Debug, Clone, Copy)]
+pub struct OptionalIfMatch(pub Option<IfMatch>);
+
+impl FromRequest for OptionalIfMatch {
+    type Error = ApiError;
+    type Future = Ready<Result<OptionalIfMatch, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(match if_match(req) {
+            Ok(m) => Ok(OptionalIfMatch(Some(m))),
+            Err(ApiError::PreconditionRequired) => Ok(OptionalIfMatch(None)),
+            Err(e) => Err(e),
+        })
+    }
+}
+
+impl OptionalIfMatch {
+    pub fn check(self, current: i32) -> ApiResult<()> {
+        match self.0 {
+            Some(m) => m.check(current),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A record that carries a version, answered with an `ETag`.
+pub trait Versioned {
+    fn version(&self) -> i32;
+}
+
+/// `200 OK` with the record and its `ETag`.
+pub fn ok_record<T: Serialize + Versioned>(record: &T) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, format!("\"{}\"", record.version())))
+        .json(record)
+}
+
+/// `201 Created` with the record, its `Location` and its `ETag`.
+pub fn created_record<T: Serialize + Versioned>(location: String, record: &T) -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .insert_header((header::ETAG, format!("\"{}\"", record.version())))
+        .json(record)
+}
+
+/// A new server-generated id (UUID v7: time-ordered, so inserts stay local in the index).
+pub fn new_id() -> Uuid {
+    Uuid::now_v7()
+}

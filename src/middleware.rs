@@ -1,0 +1,168 @@
+//! The request middleware every response passes through:
+//! - `X-Request-Id`: taken from the request when sensible, generated otherwise,
+//!   kept in the request's extensions and echoed on the response;
+//! - problem details: every error response leaves as `application/problem+json`
+//!   with `instance` and `request_id`, whoever produced it (our handlers,
+//!   actix's extractors, its 404 and 405);
+//! - metrics: count and latency by route pattern and status.
+
+use std::time::Instant;
+
+use actix_web::body::{to_bytes, BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
+use actix_web::{web, Error, HttpMessage, HttpResponse};
+
+use crate::error::{ErrorBody, PROBLEM_JSON};
+use crate::http::RequestId;
+use crate::AppState;
+
+/// `X-Request-Id`.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+fn acceptable_request_id(v: &HeaderValue) -> Option<String> {
+    let s = v.to_str().ok()?.trim();
+    let ok = !s.is_empty()
+        && s.len() <= 128
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c));
+    ok.then(|| s.to_string())
+}
+
+fn slug_for(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "bad_request",
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        406 => "not_acceptable",
+        408 => "request_timeout",
+        409 => "conflict",
+        411 => "length_required",
+        412 => "precondition_failed",
+        413 => "payload_too_large",
+        414 => "uri_too_long",
+        415 => "unsupported_media_type",
+        422 => "validation_failed",
+        428 => "precondition_required",
+        429 => "too_many_requests",
+        503 => "service_unavailable",
+        _ if status.is_server_error() => "internal",
+        _ => "client_error",
+    }
+}
+
+/// The detail for an error body that actix produced as plain text. Its text
+/// can name internals, so only known-safe cases pass through.
+fn generic_detail(status: StatusCode) -> String {
+    match status.as_u16() {
+        404 => "no resource at this path".into(),
+        405 => "this path does not accept this method".into(),
+        413 => "the request body is larger than 1 MiB".into(),
+        400 => "the request could not be understood".into(),
+        s if s >= 500 => {
+            "an unexpected error occurred; quote the request_id when reporting it".into()
+        }
+        _ => status.canonical_reason().unwrap_or("error").to_string(),
+    }
+}
+
+/// The middleware function (see the module documentation).
+pub async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let started = Instant::now();
+    let request_id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(acceptable_request_id)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    req.extensions_mut().insert(RequestId(request_id.clone()));
+    let path = req.path().to_string();
+    let method = req.method().to_string();
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+
+    // Handlers' and extractors' errors arrive here as responses; only a
+    // failing middleware below returns Err, and ours never do.
+    let res = next.call(req).await?.map_into_boxed_body();
+
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_string());
+    let status = res.status();
+    let mut res = if status.is_client_error() || status.is_server_error() {
+        let (req, response) = res.into_parts();
+        let response = problem_response(response, &path, &request_id).await;
+        ServiceResponse::new(req, response)
+    } else {
+        res
+    };
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        res.headers_mut().insert(REQUEST_ID, v);
+    }
+    if let Some(state) = state {
+        state.metrics.observe(
+            &method,
+            &route,
+            status.as_u16(),
+            started.elapsed().as_secs_f64(),
+        );
+    }
+    Ok(res)
+}
+
+async fn problem_response(
+    response: HttpResponse<BoxBody>,
+    path: &str,
+    request_id: &str,
+) -> HttpResponse<BoxBody> {
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with(PROBLEM_JSON));
+    let (head, body) = response.into_parts();
+    let bytes = to_bytes(body).await.unwrap_or_default();
+    let mut problem: ErrorBody = match is_problem {
+        true => serde_json::from_slice(&bytes).ok(),
+        false => None,
+    }
+    .unwrap_or_else(|| ErrorBody {
+        problem_type: format!("urn:trustplan:problem:{}", slug_for(status)),
+        title: status.canonical_reason().unwrap_or("Error").to_string(),
+        status: status.as_u16(),
+        detail: Some(generic_detail(status)),
+        instance: None,
+        request_id: None,
+        errors: Vec::new(),
+    });
+    problem.instance = Some(path.to_string());
+    problem.request_id = Some(request_id.to_string());
+    let body = serde_json::to_vec(&problem).unwrap_or_default();
+    let mut response = head.set_body(BoxBody::new(body));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    response.headers_mut().remove(header::CONTENT_LENGTH);
+    if status == StatusCode::UNAUTHORIZED
+        && !response.headers().contains_key(header::WWW_AUTHENTICATE)
+    {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    if status == StatusCode::SERVICE_UNAVAILABLE
+        && !response.headers().contains_key(header::RETRY_AFTER)
+    {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+    }
+    response
+}

@@ -1,0 +1,64 @@
+//! Field checks shared by every resource. Each pushes a [`FieldError`] and
+//! lets the caller collect all of them before answering one 422.
+
+use crate::error::{ApiError, ApiResult, FieldError};
+
+/// Collects field errors.
+#[derive(Debug, Default)]
+pub struct Errors(pub Vec<FieldError>);
+
+impl Errors {
+    pub fn new() -> Errors {
+        Errors::default()
+    }
+
+    pub fn add(&mut self, pointer: &str, message: impl Into<String>) {
+        self.0.push(FieldError::new(pointer, message));
+    }
+
+    /// A human code: 1–40 characters, letters, digits, space and `._&/-`,
+    /// starting with a letter or digit (`HBC`, `SS LI1`, `SS1-0910-2`).
+    pub fn code(&mut self, pointer: &str, value: &str) {
+        let ok = !value.is_empty()
+            && value.len() <= 40
+            && value
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric())
+            && value.chars().last().is_some_and(|c| c != ' ')
+            && value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || " ._&/-".contains(c));
+        if !ok {
+            self.add(
+                pointer,
+                "must be 1 to 40 characters: letters, digits, space and . _ & / -, starting with a letter or digit",
+            );
+        }
+    }
+
+    /// Required text, not blank, at most `max` characters.
+    pub fn text(&mut self, pointer: &str, value: &str, max: usize) {
+        if value.trim().is_empty() {
+            self.add(pointer, "may not be blank");
+        } else if value.chars().count() > max {
+            self.add(pointer, format!("may be at most {max} characters"));
+        }
+    }
+
+    /// Optional text, at most `max` characters.
+    pub fn opt_text(&mut self, pointer: &str, value: Option<&str>, max: usize) {
+        if let Some(v) = value {
+            self.text(pointer, v, max);
+        }
+    }
+
+    /// Answers 422 with every error collected, if any.
+    pub fn finish(self) -> ApiResult<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(self.0))
+        }
+    }
+}

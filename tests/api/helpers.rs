@@ -1,0 +1,434 @@
+//! The test harness: each test gets its own database, cloned from a migrated
+//! template, and the real app served over HTTP on a free port.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use actix_web::http::Method;
+use actix_web::web;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use serde_json::Value;
+use trustplan::auth::{JwtKeys, Role};
+use trustplan::config::{Config, JwtAlgorithm, JwtConfig};
+use trustplan::{build_app, AppState};
+
+/// The secret the test app verifies tokens with.
+pub const SECRET: &str = "test-secret-for-trustplan-integration-tests";
+pub const ISSUER: &str = "trustplan";
+pub const AUDIENCE: &str = "trustplan-api";
+
+/// Base URL of the PostgreSQL server the tests use (no database name).
+pub fn server_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_string())
+        .trim_end_matches('/')
+        .to_string()
+}
+
+fn admin_url() -> String {
+    format!("{}/postgres", server_url())
+}
+
+/// The template's name changes whenever a migration changes, so a stale
+/// template from an earlier run is never used.
+fn template_name() -> String {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let mut entries: Vec<_> = std::fs::read_dir(&dir)
+        .expect("migrations directory")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    entries.sort();
+    let mut hash: u64 = 0xcbf29ce484222325;
+    for e in entries {
+        for f in ["up.sql", "down.sql"] {
+            let text = std::fs::read(e.join(f)).unwrap_or_default();
+            for b in e.to_string_lossy().bytes().chain(text) {
+                hash ^= b as u64;
+                hash = hash.wrapping_mul(0x100000001b3);
+            }
+        }
+    }
+    format!("trustplan_tpl_{hash:016x}")
+}
+
+async fn admin_conn() -> AsyncPgConnection {
+    AsyncPgConnection::establish(&admin_url())
+        .await
+        .expect("connect to PostgreSQL (is it running? see README)")
+}
+
+async fn exec(conn: &mut AsyncPgConnection, sql: &str) -> Result<usize, diesel::result::Error> {
+    diesel::sql_query(sql).execute(conn).await
+}
+
+#[derive(diesel::QueryableByName)]
+struct Exists {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    exists: bool,
+}
+
+async fn database_exists(conn: &mut AsyncPgConnection, name: &str) -> bool {
+    diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists")
+        .bind::<diesel::sql_types::Text, _>(name)
+        .get_result::<Exists>(conn)
+        .await
+        .map(|e| e.exists)
+        .unwrap_or(false)
+}
+
+/// Makes the migrated template once per run (and once across concurrent
+/// test processes, under an advisory lock).
+async fn ensure_template() -> String {
+    static DONE: OnceLock<String> = OnceLock::new();
+    if let Some(name) = DONE.get() {
+        return name.clone();
+    }
+    let name = template_name();
+    let mut conn = admin_conn().await;
+    exec(&mut conn, "SELECT pg_advisory_lock(724011)")
+        .await
+        .expect("lock");
+    if !database_exists(&mut conn, &name).await {
+        let building = format!("{name}_building");
+        exec(
+            &mut conn,
+            &format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)"),
+        )
+        .await
+        .expect("drop half-built template");
+        exec(&mut conn, &format!("CREATE DATABASE {building}"))
+            .await
+            .expect("create template");
+        trustplan::db::run_migrations(&format!("{}/{building}", server_url()))
+            .await
+            .expect("migrate template");
+        exec(
+            &mut conn,
+            &format!("ALTER DATABASE {building} RENAME TO {name}"),
+        )
+        .await
+        .expect("rename template");
+        // Templates of earlier migration sets are no longer needed.
+        #[derive(diesel::QueryableByName)]
+        struct Db {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            datname: String,
+        }
+        let old: Vec<Db> = diesel::sql_query(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'trustplan_tpl_%' AND datname <> $1",
+        )
+        .bind::<diesel::sql_types::Text, _>(&name)
+        .load(&mut conn)
+        .await
+        .unwrap_or_default();
+        for db in old {
+            let _ = exec(
+                &mut conn,
+                &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", db.datname),
+            )
+            .await;
+        }
+    }
+    exec(&mut conn, "SELECT pg_advisory_unlock(724011)")
+        .await
+        .expect("unlock");
+    let _ = DONE.set(name.clone());
+    name
+}
+
+/// A JWT configuration for tests.
+pub fn jwt_config() -> JwtConfig {
+    JwtConfig {
+        algorithm: JwtAlgorithm::Hs256,
+        secret: Some(SECRET.into()),
+        public_key_pem: None,
+        private_key_pem: None,
+        issuer: ISSUER.into(),
+        audience: AUDIENCE.into(),
+        token_ttl: Duration::from_secs(900),
+    }
+}
+
+pub fn config_for(database_url: String) -> Config {
+    Config {
+        database_url,
+        bind_addr: "127.0.0.1:0".into(),
+        pool_size: 4,
+        db_timeout: Duration::from_millis(1500),
+        jwt: jwt_config(),
+        cors_origins: vec!["https://frontend.example".into()],
+        public_url: "http://localhost".into(),
+    }
+}
+
+/// One test's app: its database, its state and the server.
+pub struct TestApp {
+    pub server: actix_test::TestServer,
+    pub state: web::Data<AppState>,
+    pub db_name: Option<String>,
+    keys: JwtKeys,
+}
+
+impl TestApp {
+    /// A fresh database (migrated, empty) and the app serving it.
+    pub async fn spawn() -> TestApp {
+        let template = ensure_template().await;
+        let name = format!("trustplan_test_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = admin_conn().await;
+        // Cloning a template fails while anyone is connected to it; retry briefly.
+        let mut tries = 0;
+        loop {
+            match exec(
+                &mut conn,
+                &format!("CREATE DATABASE {name} TEMPLATE {template}"),
+            )
+            .await
+            {
+                Ok(_) => break,
+                Err(e) if tries < 50 => {
+                    tries += 1;
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("create test database: {e}"),
+            }
+        }
+        let url = format!("{}/{name}", server_url());
+        let mut app = TestApp::serve(config_for(url));
+        app.db_name = Some(name);
+        app
+    }
+
+    /// The app against any database URL (for the database-down tests).
+    pub fn serve(config: Config) -> TestApp {
+        let keys = JwtKeys::from_config(&config.jwt).expect("keys");
+        let state = web::Data::new(AppState::new(config).expect("state"));
+        let for_server = state.clone();
+        let server = actix_test::start(move || build_app(for_server.clone()));
+        TestApp {
+            server,
+            state,
+            db_name: None,
+            keys,
+        }
+    }
+
+    /// The same app with the demo data loaded.
+    pub async fn spawn_with_demo() -> TestApp {
+        let app = TestApp::spawn().await;
+        let mut conn = app.state.conn().await.expect("conn");
+        trustplan::demo::load(&mut conn).await.expect("demo data");
+        app
+    }
+
+    /// A valid token for `role` at organisation `org`.
+    pub fn token(&self, role: Role, org: &str) -> String {
+        self.keys
+            .mint(&format!("test-{role}-{org}"), role, org, None, 600)
+            .expect("mint")
+    }
+
+    /// Starts a request.
+    pub fn req(&self, method: Method, path: &str) -> Req<'_> {
+        Req {
+            app: self,
+            method,
+            path: path.to_string(),
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Req<'_> {
+        self.req(Method::GET, path)
+    }
+    pub fn post(&self, path: &str) -> Req<'_> {
+        self.req(Method::POST, path)
+    }
+    pub fn patch(&self, path: &str) -> Req<'_> {
+        self.req(Method::PATCH, path)
+    }
+    pub fn delete(&self, path: &str) -> Req<'_> {
+        self.req(Method::DELETE, path)
+    }
+
+    /// SQL statements run by the app's pool so far.
+    pub fn queries(&self) -> u64 {
+        self.state.queries.get()
+    }
+
+    /// A direct connection to this test's database.
+    pub async fn db(&self) -> AsyncPgConnection {
+        let name = self.db_name.as_ref().expect("a database");
+        AsyncPgConnection::establish(&format!("{}/{name}", server_url()))
+            .await
+            .expect("connect")
+    }
+
+    /// Id of a demo organisation by code (needs `spawn_with_demo` or an insert).
+    pub async fn org_id(&self, code: &str) -> String {
+        let res = self
+            .get(&format!("/api/v1/organisations?code={code}"))
+            .with_role(Role::Viewer)
+            .send()
+            .await;
+        res.body["items"][0]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("organisation {code}: {}", res.body))
+            .to_string()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(name) = self.db_name.take() {
+            // Drop the database on a thread of its own: Drop cannot await.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                rt.block_on(async move {
+                    if let Ok(mut conn) = AsyncPgConnection::establish(&admin_url()).await {
+                        let _ = exec(
+                            &mut conn,
+                            &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                        )
+                        .await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// A request being built.
+pub struct Req<'a> {
+    app: &'a TestApp,
+    method: Method,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Option<(String, Vec<u8>)>,
+}
+
+/// What came back.
+#[derive(Debug)]
+pub struct Res {
+    pub status: u16,
+    pub headers: actix_web::http::header::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Res {
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    }
+
+    pub fn etag(&self) -> String {
+        self.header("etag").expect("an ETag")
+    }
+
+    /// Asserts the status and that any error is problem+json, with context on failure.
+    #[track_caller]
+    pub fn expect(&self, status: u16) -> &Res {
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {}",
+            self.text
+        );
+        if status >= 400 {
+            assert_eq!(
+                self.header("content-type").as_deref(),
+                Some("application/problem+json"),
+                "errors are problem+json"
+            );
+            assert_eq!(self.body["status"], status);
+        }
+        self
+    }
+
+    /// The `type` slug of a problem.
+    pub fn problem(&self) -> String {
+        self.body["type"]
+            .as_str()
+            .unwrap_or("")
+            .trim_start_matches("urn:trustplan:problem:")
+            .to_string()
+    }
+}
+
+impl<'a> Req<'a> {
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_string(), value.into()));
+        self
+    }
+
+    pub fn bearer(self, token: &str) -> Self {
+        self.header("authorization", format!("Bearer {token}"))
+    }
+
+    /// A valid token for `role` at the council (HBC).
+    pub fn with_role(self, role: Role) -> Self {
+        let token = self.app.token(role, "HBC");
+        self.bearer(&token)
+    }
+
+    /// A valid token for `role` at `org`.
+    pub fn with_role_at(self, role: Role, org: &str) -> Self {
+        let token = self.app.token(role, org);
+        self.bearer(&token)
+    }
+
+    pub fn json(mut self, body: &Value) -> Self {
+        self.body = Some((
+            "application/json".into(),
+            serde_json::to_vec(body).expect("json"),
+        ));
+        self
+    }
+
+    pub fn raw(mut self, content_type: &str, body: impl Into<Vec<u8>>) -> Self {
+        self.body = Some((content_type.into(), body.into()));
+        self
+    }
+
+    pub fn if_match(self, etag: &str) -> Self {
+        self.header("if-match", etag)
+    }
+
+    pub async fn send(self) -> Res {
+        let mut req = self
+            .app
+            .server
+            .request(self.method, self.app.server.url(&self.path));
+        for (k, v) in &self.headers {
+            req = req.insert_header((k.as_str(), v.as_str()));
+        }
+        req = req.timeout(Duration::from_secs(30));
+        let result = match self.body {
+            Some((ct, body)) => {
+                req.insert_header(("content-type", ct))
+                    .send_body(body)
+                    .await
+            }
+            None => req.send().await,
+        };
+        let mut res = result.expect("request sent");
+        let bytes = res.body().limit(64 * 1024 * 1024).await.expect("body");
+        let text = String::from_utf8_lossy(&bytes).to_string();
+        Res {
+            status: res.status().as_u16(),
+            headers: res.headers().clone(),
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            text,
+        }
+    }
+}
+
+/// Every role, lowest first.
+pub const ROLES: [Role; 4] = [Role::Viewer, Role::Contributor, Role::Editor, Role::Admin];
