@@ -79,3 +79,118 @@ pub struct IdempotencyHeader {
     #[param(rename = "Idempotency-Key")]
     idempotency_key: Option<String>,
 }
+
+/// Declares the three handlers every archivable record has: `DELETE /{id}`
+/// (archive, If-Match required), `POST /{id}/restore` (If-Match checked when
+/// given) and `GET /{id}/history`, for a type implementing
+/// [`crate::db::records::Record`].
+#[macro_export]
+macro_rules! archive_handlers {
+    (
+        module: $module:ident, record: $ty:ident, tag: $tag:tt, id: $id_doc:tt, write: $write:ident, read: $read:ident,
+        archive: $archive:ident, $archive_doc:tt,
+        restore: $restore:ident, $restore_doc:tt,
+        history: $history:ident, $history_doc:tt,
+        writers: $writers:tt, readers: $readers:tt $(,)?
+    ) => {
+        /// Archive, restore and history handlers.
+        pub mod $module {
+        #[allow(unused_imports)]
+        use super::*;
+        use actix_web::{delete, get, post};
+
+        #[doc = $archive_doc]
+        #[doc = ""]
+        #[doc = $writers]
+        #[doc = "Soft: the record stays readable by id and in lists with `include_archived=true`;"]
+        #[doc = "`POST .../restore` brings it back."]
+        #[utoipa::path(
+            tag = $tag,
+            params(("id" = uuid::Uuid, Path, description = $id_doc), $crate::api::IfMatchHeader),
+            security(("bearer" = [])),
+            responses(
+                (status = 200, description = "Archived", body = $ty, headers(("ETag" = String))),
+                (status = 404, description = "No such record", body = $crate::error::ErrorBody),
+                (status = 409, description = "Already archived", body = $crate::error::ErrorBody),
+                (status = 412, description = "If-Match is stale", body = $crate::error::ErrorBody),
+                (status = 428, description = "If-Match missing", body = $crate::error::ErrorBody),
+            )
+        )]
+        #[delete("/{id}")]
+        pub async fn $archive(
+            ctx: $crate::http::Ctx,
+            state: actix_web::web::Data<$crate::AppState>,
+            id: actix_web::web::Path<uuid::Uuid>,
+            if_match: $crate::http::IfMatch,
+        ) -> $crate::error::ApiResult<actix_web::HttpResponse> {
+            ctx.require($crate::auth::Role::$write)?;
+            let mut conn = state.conn().await?;
+            let record: $ty = $crate::db::records::set_archived(
+                &mut conn, &ctx.actor(), *id, Some(if_match.0), true,
+            )
+            .await?;
+            Ok($crate::http::ok_record(&record))
+        }
+
+        #[doc = $restore_doc]
+        #[doc = ""]
+        #[doc = $writers]
+        #[doc = "`If-Match` is checked when given."]
+        #[utoipa::path(
+            tag = $tag,
+            params(
+                ("id" = uuid::Uuid, Path, description = $id_doc),
+                $crate::api::OptionalIfMatchHeader,
+                $crate::api::IdempotencyHeader
+            ),
+            security(("bearer" = [])),
+            responses(
+                (status = 200, description = "Restored", body = $ty, headers(("ETag" = String))),
+                (status = 404, description = "No such record", body = $crate::error::ErrorBody),
+                (status = 409, description = "Not archived", body = $crate::error::ErrorBody),
+                (status = 412, description = "If-Match is stale", body = $crate::error::ErrorBody),
+            )
+        )]
+        #[post("/{id}/restore")]
+        pub async fn $restore(
+            ctx: $crate::http::Ctx,
+            state: actix_web::web::Data<$crate::AppState>,
+            id: actix_web::web::Path<uuid::Uuid>,
+            if_match: $crate::http::OptionalIfMatch,
+        ) -> $crate::error::ApiResult<actix_web::HttpResponse> {
+            ctx.require($crate::auth::Role::$write)?;
+            let mut conn = state.conn().await?;
+            let record: $ty = $crate::db::records::set_archived(
+                &mut conn, &ctx.actor(), *id, if_match.0.map(|m| m.0), false,
+            )
+            .await?;
+            Ok($crate::http::ok_record(&record))
+        }
+
+        #[doc = $history_doc]
+        #[doc = ""]
+        #[doc = $readers]
+        #[doc = "The record's audit entries, oldest first (`sort=-at` for newest first)."]
+        #[utoipa::path(
+            tag = $tag,
+            params(("id" = uuid::Uuid, Path, description = $id_doc), $crate::api::history::HistoryQuery),
+            security(("bearer" = [])),
+            responses(
+                (status = 200, description = "One page of audit entries", body = $crate::api::history::AuditPage),
+                (status = 400, description = "Malformed query", body = $crate::error::ErrorBody),
+                (status = 404, description = "No such record", body = $crate::error::ErrorBody),
+            )
+        )]
+        #[get("/{id}/history")]
+        pub async fn $history(
+            req: actix_web::HttpRequest,
+            user: $crate::auth::AuthUser,
+            state: actix_web::web::Data<$crate::AppState>,
+            id: actix_web::web::Path<uuid::Uuid>,
+        ) -> $crate::error::ApiResult<actix_web::HttpResponse> {
+            user.require($crate::auth::Role::$read)?;
+            $crate::api::history::history_page::<$ty>(&req, &state, *id).await
+        }
+        }
+    };
+}

@@ -1,7 +1,7 @@
 //! `/api/v1/organisations`: the Trust's partner bodies (the council, health
 //! bodies, police, boards and groups) that lead, own and answer for things.
 
-use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::{Deserialize, Serialize};
@@ -9,7 +9,6 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::api::history::{history_page, AuditPage};
 use crate::auth::{AuthUser, Role};
 use crate::db::audit;
 use crate::db::organisations::{
@@ -17,9 +16,7 @@ use crate::db::organisations::{
 };
 use crate::db::records::{self, Record};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::http::{
-    created_record, new_id, ok_record, ApiJson, Ctx, IfMatch, OptionalIfMatch, Patch, Versioned,
-};
+use crate::http::{created_record, new_id, ok_record, ApiJson, Ctx, IfMatch, Patch, Versioned};
 use crate::list::{Filter, FilterKind, ListParams, ListSpec, SortField, SortType};
 use crate::validate::Errors;
 use crate::{page_schema, vocab, AppState};
@@ -448,88 +445,13 @@ pub async fn update_organisation(
     Ok(ok_record(&org))
 }
 
-/// Archive an organisation
-///
-/// Admin only. Soft: the record stays, hidden from lists unless
-/// `include_archived=true`, and `POST .../restore` brings it back.
-#[utoipa::path(
-    tag = "organisations",
-    params(("id" = Uuid, Path, description = "Organisation id"), crate::api::IfMatchHeader),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Archived", body = Organisation, headers(("ETag" = String))),
-        (status = 403, description = "Not an admin", body = ErrorBody),
-        (status = 404, description = "No such organisation", body = ErrorBody),
-        (status = 409, description = "Already archived", body = ErrorBody),
-        (status = 412, description = "If-Match is stale", body = ErrorBody),
-        (status = 428, description = "If-Match missing", body = ErrorBody),
-    )
-)]
-#[delete("/{id}")]
-pub async fn delete_organisation(
-    ctx: Ctx,
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-    if_match: IfMatch,
-) -> ApiResult<HttpResponse> {
-    ctx.require(Role::Admin)?;
-    let mut conn = state.conn().await?;
-    let org: Organisation =
-        records::set_archived(&mut conn, &ctx.actor(), *id, Some(if_match.0), true).await?;
-    Ok(ok_record(&org))
-}
-
-/// Restore an archived organisation
-///
-/// Admin only. `If-Match` is checked when given.
-#[utoipa::path(
-    tag = "organisations",
-    params(("id" = Uuid, Path, description = "Organisation id"), crate::api::OptionalIfMatchHeader, crate::api::IdempotencyHeader),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Restored", body = Organisation, headers(("ETag" = String))),
-        (status = 403, description = "Not an admin", body = ErrorBody),
-        (status = 404, description = "No such organisation", body = ErrorBody),
-        (status = 409, description = "Not archived", body = ErrorBody),
-        (status = 412, description = "If-Match is stale", body = ErrorBody),
-    )
-)]
-#[post("/{id}/restore")]
-pub async fn restore_organisation(
-    ctx: Ctx,
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-    if_match: OptionalIfMatch,
-) -> ApiResult<HttpResponse> {
-    ctx.require(Role::Admin)?;
-    let mut conn = state.conn().await?;
-    let org: Organisation =
-        records::set_archived(&mut conn, &ctx.actor(), *id, if_match.0.map(|m| m.0), false).await?;
-    Ok(ok_record(&org))
-}
-
-/// History of an organisation
-///
-/// Its audit entries, oldest first (`sort=-at` for newest first). Every role may read.
-#[utoipa::path(
-    tag = "organisations",
-    params(("id" = Uuid, Path, description = "Organisation id"), crate::api::history::HistoryQuery),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "One page of audit entries", body = AuditPage),
-        (status = 400, description = "Malformed query", body = ErrorBody),
-        (status = 404, description = "No such organisation", body = ErrorBody),
-    )
-)]
-#[get("/{id}/history")]
-pub async fn organisation_history(
-    req: HttpRequest,
-    user: AuthUser,
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-) -> ApiResult<HttpResponse> {
-    user.require(Role::Viewer)?;
-    history_page::<Organisation>(&req, &state, *id).await
+crate::archive_handlers! {
+    module: archive,
+    record: Organisation, tag: "organisations", id: "Organisation id", write: Admin, read: Viewer,
+    archive: delete_organisation, "Archive an organisation",
+    restore: restore_organisation, "Restore an archived organisation",
+    history: organisation_history, "History of an organisation",
+    writers: "Admin only.", readers: "Every role may read.",
 }
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -537,7 +459,35 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(create_organisation)
         .service(get_organisation)
         .service(update_organisation)
-        .service(delete_organisation)
-        .service(restore_organisation)
-        .service(organisation_history);
+        .service(archive::delete_organisation)
+        .service(archive::restore_organisation)
+        .service(archive::organisation_history);
+}
+
+/// Short references to organisations by id, loaded in one query.
+pub async fn org_refs(
+    conn: &mut AsyncPgConnection,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> ApiResult<std::collections::HashMap<Uuid, OrganisationRef>> {
+    let ids: Vec<Uuid> = ids.into_iter().collect();
+    Ok(db::find_many(conn, &ids)
+        .await?
+        .iter()
+        .map(|o| (o.id, OrganisationRef::from(o)))
+        .collect())
+}
+
+/// 422 entries for organisation ids that do not exist, in one query.
+pub async fn check_org_ids(
+    conn: &mut AsyncPgConnection,
+    errors: &mut Errors,
+    ids: &[(&str, Uuid)],
+) -> ApiResult<()> {
+    let found = org_refs(conn, ids.iter().map(|(_, id)| *id)).await?;
+    for (pointer, id) in ids {
+        if !found.contains_key(id) {
+            errors.add(pointer, "no organisation has this id");
+        }
+    }
+    Ok(())
 }

@@ -2,7 +2,7 @@
 //! for partner systems, exchanged for short-lived JWTs.
 
 use actix_web::http::header;
-use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -15,17 +15,14 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::api::history::{history_page, AuditPage};
 use crate::api::organisations::OrganisationRef;
 use crate::auth::{AuthUser, Role};
 use crate::db::audit;
 use crate::db::organisations as org_db;
-use crate::db::records::{self, Record};
+use crate::db::records::Record;
 use crate::db::service_accounts::{self as db, NewServiceAccountRow, ServiceAccountRow};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::http::{
-    created_record, new_id, ok_record, Actor, ApiJson, Ctx, IfMatch, OptionalIfMatch, Versioned,
-};
+use crate::http::{created_record, new_id, ok_record, Actor, ApiJson, Ctx, Versioned};
 use crate::list::{Filter, FilterKind, ListParams, ListSpec, SortField, SortType};
 use crate::validate::Errors;
 use crate::{page_schema, AppState};
@@ -351,89 +348,14 @@ pub async fn create_service_account(
     Ok(res)
 }
 
-/// Archive a service account
-///
-/// Admin only. Its credentials stop working at once; tokens already issued
-/// run until they expire (at most `TOKEN_TTL_SECONDS`).
-#[utoipa::path(
-    tag = "service-accounts",
-    params(("id" = Uuid, Path, description = "Service account id"), crate::api::IfMatchHeader),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Archived", body = ServiceAccount, headers(("ETag" = String))),
-        (status = 403, description = "Not an admin", body = ErrorBody),
-        (status = 404, description = "No such service account", body = ErrorBody),
-        (status = 409, description = "Already archived", body = ErrorBody),
-        (status = 412, description = "If-Match is stale", body = ErrorBody),
-        (status = 428, description = "If-Match missing", body = ErrorBody),
-    )
-)]
-#[delete("/{id}")]
-pub async fn delete_service_account(
-    ctx: Ctx,
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-    if_match: IfMatch,
-) -> ApiResult<HttpResponse> {
-    ctx.require(Role::Admin)?;
-    let mut conn = state.conn().await?;
-    let sa: ServiceAccount =
-        records::set_archived(&mut conn, &ctx.actor(), *id, Some(if_match.0), true).await?;
-    Ok(ok_record(&sa))
-}
-
-/// Restore a service account
-///
-/// Admin only. Its old secret works again.
-#[utoipa::path(
-    tag = "service-accounts",
-    params(("id" = Uuid, Path, description = "Service account id"), crate::api::OptionalIfMatchHeader, crate::api::IdempotencyHeader),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Restored", body = ServiceAccount, headers(("ETag" = String))),
-        (status = 403, description = "Not an admin", body = ErrorBody),
-        (status = 404, description = "No such service account", body = ErrorBody),
-        (status = 409, description = "Not archived", body = ErrorBody),
-        (status = 412, description = "If-Match is stale", body = ErrorBody),
-    )
-)]
-#[post("/{id}/restore")]
-pub async fn restore_service_account(
-    ctx: Ctx,
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-    if_match: OptionalIfMatch,
-) -> ApiResult<HttpResponse> {
-    ctx.require(Role::Admin)?;
-    let mut conn = state.conn().await?;
-    let sa: ServiceAccount =
-        records::set_archived(&mut conn, &ctx.actor(), *id, if_match.0.map(|m| m.0), false).await?;
-    Ok(ok_record(&sa))
-}
-
-/// History of a service account
-///
-/// Admin only.
-#[utoipa::path(
-    tag = "service-accounts",
-    params(("id" = Uuid, Path, description = "Service account id"), crate::api::history::HistoryQuery),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "One page of audit entries", body = AuditPage),
-        (status = 400, description = "Malformed query", body = ErrorBody),
-        (status = 403, description = "Not an admin", body = ErrorBody),
-        (status = 404, description = "No such service account", body = ErrorBody),
-    )
-)]
-#[get("/{id}/history")]
-pub async fn service_account_history(
-    req: HttpRequest,
-    user: AuthUser,
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-) -> ApiResult<HttpResponse> {
-    user.require(Role::Admin)?;
-    history_page::<ServiceAccount>(&req, &state, *id).await
+crate::archive_handlers! {
+    module: archive,
+    record: ServiceAccount, tag: "service-accounts", id: "Service account id", write: Admin, read: Admin,
+    archive: delete_service_account, "Archive a service account",
+    restore: restore_service_account, "Restore a service account",
+    history: service_account_history, "History of a service account",
+    writers: "Admin only. An archived account's credentials stop working at once; tokens already issued run until they expire (at most `TOKEN_TTL_SECONDS`), and restoring it makes its old secret work again.",
+    readers: "Admin only.",
 }
 
 /// Client credentials.
@@ -539,7 +461,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_service_accounts)
         .service(create_service_account)
         .service(get_service_account)
-        .service(delete_service_account)
-        .service(restore_service_account)
-        .service(service_account_history);
+        .service(archive::delete_service_account)
+        .service(archive::restore_service_account)
+        .service(archive::service_account_history);
 }

@@ -4,7 +4,12 @@
 
 pub mod audit;
 pub mod idempotency;
+pub mod milestones;
+pub mod objectives;
 pub mod organisations;
+pub mod plans;
+pub mod priorities;
+pub mod progress;
 pub mod records;
 pub mod schema;
 pub mod service_accounts;
@@ -53,6 +58,85 @@ macro_rules! paged {
         .await?;
         Ok((rows, total))
     }};
+}
+
+/// The queries every table with an `id` primary key shares: `find`,
+/// `find_many` (one query for any number of ids), `insert`, `update`
+/// (bumping `version` and `updated_at`) and `list` (one page under
+/// [`crate::list::ListParams`]).
+#[macro_export]
+macro_rules! table_queries {
+    ($table:ident, $row:ident, $new:ident, $changes:ident) => {
+        pub async fn find(
+            conn: &mut diesel_async::AsyncPgConnection,
+            id: uuid::Uuid,
+        ) -> diesel::QueryResult<$row> {
+            #[allow(unused_imports)]
+            use diesel::{ExpressionMethods, QueryDsl, SelectableHelper};
+            diesel_async::RunQueryDsl::first($table::table.find(id).select($row::as_select()), conn)
+                .await
+        }
+
+        pub async fn find_many(
+            conn: &mut diesel_async::AsyncPgConnection,
+            ids: &[uuid::Uuid],
+        ) -> diesel::QueryResult<Vec<$row>> {
+            #[allow(unused_imports)]
+            use diesel::{ExpressionMethods, QueryDsl, SelectableHelper};
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            diesel_async::RunQueryDsl::load(
+                $table::table
+                    .filter($table::id.eq_any(ids))
+                    .select($row::as_select()),
+                conn,
+            )
+            .await
+        }
+
+        pub async fn insert(
+            conn: &mut diesel_async::AsyncPgConnection,
+            new: &$new,
+        ) -> diesel::QueryResult<$row> {
+            #[allow(unused_imports)]
+            use diesel::{ExpressionMethods, QueryDsl, SelectableHelper};
+            diesel_async::RunQueryDsl::get_result(
+                diesel::insert_into($table::table)
+                    .values(new)
+                    .returning($row::as_returning()),
+                conn,
+            )
+            .await
+        }
+
+        pub async fn update(
+            conn: &mut diesel_async::AsyncPgConnection,
+            id: uuid::Uuid,
+            changes: &$changes,
+        ) -> diesel::QueryResult<$row> {
+            #[allow(unused_imports)]
+            use diesel::{ExpressionMethods, QueryDsl, SelectableHelper};
+            diesel_async::RunQueryDsl::get_result(
+                diesel::update($table::table.find(id))
+                    .set((
+                        changes,
+                        $table::version.eq($table::version + 1),
+                        $table::updated_at.eq(diesel::dsl::now),
+                    ))
+                    .returning($row::as_returning()),
+                conn,
+            )
+            .await
+        }
+
+        pub async fn list(
+            conn: &mut diesel_async::AsyncPgConnection,
+            p: &$crate::list::ListParams,
+        ) -> diesel::QueryResult<(Vec<$row>, i64)> {
+            $crate::paged!(conn, $table::table, $row, p)
+        }
+    };
 }
 
 /// The migrations compiled into the binary.
