@@ -62,3 +62,13 @@ impl Errors {
         }
     }
 }
+
+/// The dates this service accepts: the partnership's records start in the
+/// 1990s at the earliest, and nothing is planned beyond 2100.
+pub fn sensible_date(d: chrono::NaiveDate) -> bool {
+    use chrono::Datelike;
+    (1990..=2100).contains(&d.year())
+}
+
+/// What [`sensible_date`] answers for a date outside its range.
+pub const DATE_RANGE_MESSAGE: &str = "must be a date from 1990-01-01 to 2100-12-31";

@@ -3,7 +3,12 @@
 
 pub mod health;
 pub mod history;
+pub mod milestones;
+pub mod objectives;
 pub mod organisations;
+pub mod plans;
+pub mod priorities;
+pub mod progress;
 pub mod service_accounts;
 
 use serde::Deserialize;
@@ -19,6 +24,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(service_accounts_token)
             .configure(history::configure)
             .service(scope::scope("/organisations").configure(organisations::configure))
+            .service(scope::scope("/plans").configure(plans::configure))
+            .service(scope::scope("/priorities").configure(priorities::configure))
+            .service(scope::scope("/objectives").configure(objectives::configure))
+            .service(scope::scope("/risks").configure(objectives::risks::configure))
+            .service(scope::scope("/milestones").configure(milestones::configure))
             .service(scope::scope("/service-accounts").configure(service_accounts::configure)),
     );
 }

@@ -31,12 +31,129 @@ diesel::table! {
 }
 
 diesel::table! {
+    milestones (id) {
+        id -> Uuid,
+        objective_id -> Uuid,
+        code -> Text,
+        title -> Text,
+        financial_year -> Text,
+        sequence -> Nullable<Int4>,
+        due_on -> Nullable<Date>,
+        due_original -> Nullable<Text>,
+        lead_organisation_id -> Nullable<Uuid>,
+        status -> Text,
+        completed_on -> Nullable<Date>,
+        notes -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+        archived_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    objective_priorities (objective_id, priority_id) {
+        objective_id -> Uuid,
+        priority_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    objectives (id) {
+        id -> Uuid,
+        plan_id -> Uuid,
+        code -> Text,
+        kind -> Text,
+        title -> Text,
+        description -> Nullable<Text>,
+        lead_organisation_id -> Nullable<Uuid>,
+        responsible_officer -> Nullable<Text>,
+        cypp_priority_refs -> Array<Nullable<Text>>,
+        cross_referenced_plan_codes -> Array<Nullable<Text>>,
+        risk_initial -> Nullable<Int4>,
+        risk_residual -> Nullable<Int4>,
+        due_on -> Nullable<Date>,
+        strategy_method -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+        archived_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     organisations (id) {
         id -> Uuid,
         code -> Text,
         name -> Text,
         kind -> Text,
         parent_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+        archived_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    plans (id) {
+        id -> Uuid,
+        code -> Text,
+        title -> Text,
+        kind -> Text,
+        owner_organisation_id -> Uuid,
+        starts_on -> Date,
+        ends_on -> Date,
+        status -> Text,
+        predecessor_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+        archived_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    priorities (id) {
+        id -> Uuid,
+        set -> Text,
+        code -> Text,
+        number -> Nullable<Int4>,
+        title -> Text,
+        description -> Nullable<Text>,
+        parent_id -> Nullable<Uuid>,
+        plan_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+        archived_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    progress_updates (id) {
+        id -> Uuid,
+        milestone_id -> Nullable<Uuid>,
+        period -> Text,
+        status -> Text,
+        commentary -> Nullable<Text>,
+        completed_on -> Nullable<Date>,
+        author_sub -> Text,
+        author_name -> Nullable<Text>,
+        author_org -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    risks (id) {
+        id -> Uuid,
+        objective_id -> Uuid,
+        code -> Text,
+        title -> Text,
+        treatment_measures -> Array<Nullable<Text>>,
+        risk_initial -> Nullable<Int4>,
+        risk_residual -> Nullable<Int4>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         version -> Int4,
@@ -60,11 +177,28 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(milestones -> objectives (objective_id));
+diesel::joinable!(milestones -> organisations (lead_organisation_id));
+diesel::joinable!(objective_priorities -> objectives (objective_id));
+diesel::joinable!(objective_priorities -> priorities (priority_id));
+diesel::joinable!(objectives -> organisations (lead_organisation_id));
+diesel::joinable!(objectives -> plans (plan_id));
+diesel::joinable!(plans -> organisations (owner_organisation_id));
+diesel::joinable!(priorities -> plans (plan_id));
+diesel::joinable!(progress_updates -> milestones (milestone_id));
+diesel::joinable!(risks -> objectives (objective_id));
 diesel::joinable!(service_accounts -> organisations (organisation_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     idempotency_keys,
+    milestones,
+    objective_priorities,
+    objectives,
     organisations,
+    plans,
+    priorities,
+    progress_updates,
+    risks,
     service_accounts,
 );

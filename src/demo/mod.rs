@@ -11,6 +11,8 @@ use uuid::Uuid;
 
 use crate::api::organisations::{to_dtos, Organisation};
 use crate::db::audit;
+
+mod plans;
 use crate::db::organisations::OrganisationRow;
 use crate::db::records::Record;
 use crate::db::schema::organisations;
@@ -29,14 +31,30 @@ struct DemoOrganisation {
 #[derive(Debug, Default)]
 pub struct DemoReport {
     pub organisations: usize,
+    pub plans: usize,
+    pub priorities: usize,
+    pub objectives: usize,
+    pub risks: usize,
+    pub milestones: usize,
 }
 
 /// Loads the demo data set in one transaction.
 pub async fn load(conn: &mut AsyncPgConnection) -> ApiResult<DemoReport> {
     conn.transaction::<DemoReport, ApiError, _>(async move |conn| {
         let actor = Actor::system("demo");
+        let organisations = load_organisations(conn, &actor).await?;
+        let plans = plans::load_plans(conn, &actor).await?;
+        let priorities = plans::load_priorities(conn, &actor).await?;
+        let objectives = plans::load_objectives(conn, &actor).await?;
+        let risks = plans::load_risks(conn, &actor).await?;
+        let milestones = plans::load_milestones(conn, &actor).await?;
         Ok(DemoReport {
-            organisations: load_organisations(conn, &actor).await?,
+            organisations,
+            plans,
+            priorities,
+            objectives,
+            risks,
+            milestones,
         })
     })
     .await
@@ -44,7 +62,7 @@ pub async fn load(conn: &mut AsyncPgConnection) -> ApiResult<DemoReport> {
 
 async fn load_organisations(conn: &mut AsyncPgConnection, actor: &Actor) -> ApiResult<usize> {
     let demo: Vec<DemoOrganisation> =
-        serde_json::from_str(include_str!("../demo/organisations.json"))?;
+        serde_json::from_str(include_str!("../../demo/organisations.json"))?;
     let existing: Vec<(String, Uuid)> = organisations::table
         .select((organisations::code, organisations::id))
         .load(conn)
