@@ -243,8 +243,6 @@ pub struct MilestoneFilters {
     q: Option<String>,
 }
 
-const CLOSED_SQL: &str = "('complete', 'deferred', 'cancelled')";
-
 const LIST: ListSpec = ListSpec {
     table: "milestones",
     filters: &[
@@ -293,21 +291,6 @@ const LIST: ListSpec = ListSpec {
     archivable: true,
 };
 
-/// The overdue condition on `as_of`, or its negation.
-pub fn overdue_sql(table: &str, as_of: NaiveDate, overdue: bool) -> DynSql {
-    let cond = DynSql::raw(format!("{table}.due_on < "))
-        .bind(as_of.to_string())
-        .sql(format!("::date AND {table}.status NOT IN {CLOSED_SQL}"));
-    if overdue {
-        cond
-    } else {
-        DynSql::raw("NOT (")
-            .push(cond)
-            .sql(") OR ")
-            .sql(format!("{table}.due_on IS NULL"))
-    }
-}
-
 async fn list_response(
     req: &HttpRequest,
     state: &AppState,
@@ -320,7 +303,12 @@ async fn list_response(
     };
     if let Some(v) = p.filter("overdue") {
         let overdue = parse_bool("overdue", v)?;
-        p.add_condition(overdue_sql("milestones", as_of, overdue));
+        p.add_condition(progress::overdue_sql(
+            "milestones.due_on",
+            "milestones.status",
+            as_of,
+            overdue,
+        ));
     }
     let mut conn = state.conn().await?;
     if let Some(id) = objective {
@@ -710,7 +698,7 @@ pub async fn create_milestone_update(
     let update = conn
         .transaction::<ProgressUpdate, ApiError, _>(async move |conn| {
             let before: Milestone = records::lock(conn, id, if_match.0.map(|m| m.0)).await?;
-            progress::authorize(&user, before.lead_organisation.as_ref())?;
+            progress::authorize(&user, &before.lead_organisation.iter().collect::<Vec<_>>())?;
             progress::record(
                 conn,
                 &actor,

@@ -3,6 +3,8 @@
 
 pub mod health;
 pub mod history;
+pub mod improvement;
+pub mod inspections;
 pub mod milestones;
 pub mod objectives;
 pub mod organisations;
@@ -29,6 +31,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(scope::scope("/objectives").configure(objectives::configure))
             .service(scope::scope("/risks").configure(objectives::risks::configure))
             .service(scope::scope("/milestones").configure(milestones::configure))
+            .service(scope::scope("/inspections").configure(inspections::configure))
+            .service(scope::scope("/judgements").configure(inspections::judgements::configure))
+            .service(
+                scope::scope("/recommendations").configure(inspections::recommendations::configure),
+            )
+            .service(scope::scope("/improvement-areas").configure(improvement::configure))
+            .service(
+                scope::scope("/improvement-actions").configure(improvement::actions::configure),
+            )
             .service(scope::scope("/service-accounts").configure(service_accounts::configure)),
     );
 }

@@ -1,5 +1,5 @@
 //! Progress updates, shared by every kind of deliverable (milestones now,
-//! improvement actions later): the record, its validation, who may post it,
+//! improvement actions): the record, its validation, who may post it,
 //! and how it sets the deliverable's status.
 
 use actix_web::{HttpRequest, HttpResponse};
@@ -15,6 +15,7 @@ use crate::auth::{AuthUser, Role};
 use crate::db::audit;
 use crate::db::progress::{self as db, Deliverable, NewProgressRow, ProgressRow};
 use crate::db::records::Record;
+use crate::db::sql::DynSql;
 use crate::domain::deliverable::{today, DeliverableStatus};
 use crate::domain::period::{Period, PeriodType};
 use crate::error::{ApiError, ApiResult};
@@ -133,24 +134,22 @@ pub async fn get(
         diesel::result::Error::NotFound => missing(),
         e => e.into(),
     })?;
-    let belongs = match of {
-        Deliverable::Milestone(id) => row.milestone_id == Some(id),
-    };
-    if !belongs {
+    if !of.owns(&row) {
         return Err(missing());
     }
     ProgressUpdate::try_from(row)
 }
 
 /// Editors and admins report on anything; a contributor only on what its
-/// organisation leads.
-pub fn authorize(user: &AuthUser, lead: Option<&OrganisationRef>) -> ApiResult<()> {
-    if user.is(Role::Editor) || lead.is_some_and(|o| o.code == user.org) {
+/// organisation leads (one of `leads`).
+pub fn authorize(user: &AuthUser, leads: &[&OrganisationRef]) -> ApiResult<()> {
+    if user.is(Role::Editor) || leads.iter().any(|o| o.code == user.org) {
         return Ok(());
     }
+    let named: Vec<&str> = leads.iter().map(|o| o.code.as_str()).collect();
     Err(ApiError::Forbidden(format!(
         "a contributor reports only on what its organisation leads; this is led by {}, your token is for {}",
-        lead.map(|o| o.code.as_str()).unwrap_or("no organisation"),
+        if named.is_empty() { "no organisation".to_string() } else { named.join(", ") },
         user.org
     )))
 }
@@ -191,12 +190,13 @@ pub async fn record<R: Record>(
     body: NewProgressUpdate,
 ) -> ApiResult<ProgressUpdate> {
     validate(&body)?;
-    let Deliverable::Milestone(id) = of;
+    let id = of.id();
     let row = db::insert(
         conn,
         &NewProgressRow {
             id: new_id(),
-            milestone_id: Some(id),
+            milestone_id: matches!(of, Deliverable::Milestone(_)).then_some(id),
+            improvement_action_id: matches!(of, Deliverable::ImprovementAction(_)).then_some(id),
             period: body.period,
             status: body.status.as_str().into(),
             commentary: body.commentary,
@@ -240,4 +240,21 @@ pub async fn record<R: Record>(
     )
     .await?;
     Ok(update)
+}
+
+/// The overdue rule as SQL: `due` (a date expression) before `as_of` and
+/// `status` open; or, with `overdue = false`, its negation (no date included).
+pub fn overdue_sql(due: &str, status: &str, as_of: NaiveDate, overdue: bool) -> DynSql {
+    let cond = DynSql::raw(format!("({due}) < "))
+        .bind(as_of.to_string())
+        .sql(format!(
+            "::date AND {status} NOT IN ('complete', 'deferred', 'cancelled')"
+        ));
+    if overdue {
+        cond
+    } else {
+        DynSql::raw("NOT (")
+            .push(cond)
+            .sql(format!(") OR ({due}) IS NULL"))
+    }
 }

@@ -4,6 +4,8 @@
 
 pub mod audit;
 pub mod idempotency;
+pub mod improvement;
+pub mod inspections;
 pub mod milestones;
 pub mod objectives;
 pub mod organisations;

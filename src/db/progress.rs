@@ -21,6 +21,7 @@ pub struct ProgressRow {
     pub author_name: Option<String>,
     pub author_org: Option<String>,
     pub created_at: DateTime<Utc>,
+    pub improvement_action_id: Option<Uuid>,
 }
 
 #[derive(Debug, Insertable)]
@@ -28,6 +29,7 @@ pub struct ProgressRow {
 pub struct NewProgressRow {
     pub id: Uuid,
     pub milestone_id: Option<Uuid>,
+    pub improvement_action_id: Option<Uuid>,
     pub period: String,
     pub status: String,
     pub commentary: Option<String>,
@@ -41,18 +43,38 @@ pub struct NewProgressRow {
 #[derive(Debug, Clone, Copy)]
 pub enum Deliverable {
     Milestone(Uuid),
+    ImprovementAction(Uuid),
 }
 
 impl Deliverable {
+    /// The deliverable's id.
+    pub fn id(self) -> Uuid {
+        match self {
+            Deliverable::Milestone(id) | Deliverable::ImprovementAction(id) => id,
+        }
+    }
+
+    /// The column of `progress_updates` that points at this kind of deliverable.
+    fn column(self) -> &'static str {
+        match self {
+            Deliverable::Milestone(_) => "milestone_id",
+            Deliverable::ImprovementAction(_) => "improvement_action_id",
+        }
+    }
+
+    /// Whether an update row belongs to this deliverable.
+    pub fn owns(self, row: &ProgressRow) -> bool {
+        match self {
+            Deliverable::Milestone(id) => row.milestone_id == Some(id),
+            Deliverable::ImprovementAction(id) => row.improvement_action_id == Some(id),
+        }
+    }
+
     /// The condition selecting this deliverable's updates.
     fn condition(self) -> crate::db::sql::DynSql {
-        match self {
-            Deliverable::Milestone(id) => {
-                crate::db::sql::DynSql::raw("progress_updates.milestone_id = ")
-                    .bind(id.to_string())
-                    .sql("::uuid")
-            }
-        }
+        crate::db::sql::DynSql::raw(format!("progress_updates.{} = ", self.column()))
+            .bind(self.id().to_string())
+            .sql("::uuid")
     }
 }
 
@@ -99,6 +121,27 @@ pub async fn latest_for_milestones(
         .distinct_on(progress_updates::milestone_id)
         .order((
             progress_updates::milestone_id,
+            progress_updates::created_at.desc(),
+            progress_updates::id.desc(),
+        ))
+        .select(ProgressRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// The newest update of each of many improvement actions, in one query.
+pub async fn latest_for_actions(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> QueryResult<Vec<ProgressRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    progress_updates::table
+        .filter(progress_updates::improvement_action_id.eq_any(ids))
+        .distinct_on(progress_updates::improvement_action_id)
+        .order((
+            progress_updates::improvement_action_id,
             progress_updates::created_at.desc(),
             progress_updates::id.desc(),
         ))

@@ -31,6 +31,98 @@ diesel::table! {
 }
 
 diesel::table! {
+    improvement_actions (id) {
+        id -> Uuid,
+        area_id -> Uuid,
+        code -> Text,
+        title -> Text,
+        sequence -> Nullable<Int4>,
+        lead_organisation_id -> Nullable<Uuid>,
+        due_on -> Nullable<Date>,
+        status -> Text,
+        completed_on -> Nullable<Date>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+        archived_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    improvement_area_leads (area_id, organisation_id) {
+        area_id -> Uuid,
+        organisation_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    improvement_area_objectives (area_id, objective_id) {
+        area_id -> Uuid,
+        objective_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    improvement_area_recommendations (area_id, recommendation_id) {
+        area_id -> Uuid,
+        recommendation_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    improvement_areas (id) {
+        id -> Uuid,
+        plan_id -> Uuid,
+        code -> Text,
+        title -> Text,
+        lead_roles -> Array<Nullable<Text>>,
+        due_on -> Nullable<Date>,
+        due_original -> Nullable<Text>,
+        overarching_strategy -> Nullable<Text>,
+        linked_strategies -> Array<Nullable<Text>>,
+        process_enablers -> Array<Nullable<Text>>,
+        listed_in_cypp -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+        archived_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    inspections (id) {
+        id -> Uuid,
+        code -> Text,
+        kind -> Text,
+        title -> Text,
+        inspectorates -> Array<Nullable<Text>>,
+        published_on -> Nullable<Date>,
+        reference -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+        archived_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    judgements (id) {
+        id -> Uuid,
+        inspection_id -> Uuid,
+        code -> Text,
+        area -> Text,
+        kind -> Text,
+        grade -> Nullable<Int4>,
+        word -> Nullable<Text>,
+        summary -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+        archived_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     milestones (id) {
         id -> Uuid,
         objective_id -> Uuid,
@@ -142,6 +234,23 @@ diesel::table! {
         author_name -> Nullable<Text>,
         author_org -> Nullable<Text>,
         created_at -> Timestamptz,
+        improvement_action_id -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    recommendations (id) {
+        id -> Uuid,
+        inspection_id -> Uuid,
+        code -> Text,
+        text -> Text,
+        timeframe -> Text,
+        addressee -> Nullable<Text>,
+        due_on -> Nullable<Date>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+        archived_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -177,6 +286,16 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(improvement_actions -> improvement_areas (area_id));
+diesel::joinable!(improvement_actions -> organisations (lead_organisation_id));
+diesel::joinable!(improvement_area_leads -> improvement_areas (area_id));
+diesel::joinable!(improvement_area_leads -> organisations (organisation_id));
+diesel::joinable!(improvement_area_objectives -> improvement_areas (area_id));
+diesel::joinable!(improvement_area_objectives -> objectives (objective_id));
+diesel::joinable!(improvement_area_recommendations -> improvement_areas (area_id));
+diesel::joinable!(improvement_area_recommendations -> recommendations (recommendation_id));
+diesel::joinable!(improvement_areas -> plans (plan_id));
+diesel::joinable!(judgements -> inspections (inspection_id));
 diesel::joinable!(milestones -> objectives (objective_id));
 diesel::joinable!(milestones -> organisations (lead_organisation_id));
 diesel::joinable!(objective_priorities -> objectives (objective_id));
@@ -185,13 +304,22 @@ diesel::joinable!(objectives -> organisations (lead_organisation_id));
 diesel::joinable!(objectives -> plans (plan_id));
 diesel::joinable!(plans -> organisations (owner_organisation_id));
 diesel::joinable!(priorities -> plans (plan_id));
+diesel::joinable!(progress_updates -> improvement_actions (improvement_action_id));
 diesel::joinable!(progress_updates -> milestones (milestone_id));
+diesel::joinable!(recommendations -> inspections (inspection_id));
 diesel::joinable!(risks -> objectives (objective_id));
 diesel::joinable!(service_accounts -> organisations (organisation_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     idempotency_keys,
+    improvement_actions,
+    improvement_area_leads,
+    improvement_area_objectives,
+    improvement_area_recommendations,
+    improvement_areas,
+    inspections,
+    judgements,
     milestones,
     objective_priorities,
     objectives,
@@ -199,6 +327,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     plans,
     priorities,
     progress_updates,
+    recommendations,
     risks,
     service_accounts,
 );

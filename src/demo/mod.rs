@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::api::organisations::{to_dtos, Organisation};
 use crate::db::audit;
 
+mod inspections;
 mod plans;
 use crate::db::organisations::OrganisationRow;
 use crate::db::records::Record;
@@ -36,6 +37,11 @@ pub struct DemoReport {
     pub objectives: usize,
     pub risks: usize,
     pub milestones: usize,
+    pub inspections: usize,
+    pub judgements: usize,
+    pub recommendations: usize,
+    pub improvement_areas: usize,
+    pub improvement_actions: usize,
 }
 
 /// Loads the demo data set in one transaction.
@@ -48,7 +54,17 @@ pub async fn load(conn: &mut AsyncPgConnection) -> ApiResult<DemoReport> {
         let objectives = plans::load_objectives(conn, &actor).await?;
         let risks = plans::load_risks(conn, &actor).await?;
         let milestones = plans::load_milestones(conn, &actor).await?;
+        let inspections = inspections::load_inspections(conn, &actor).await?;
+        let judgements = inspections::load_judgements(conn, &actor).await?;
+        let recommendations = inspections::load_recommendations(conn, &actor).await?;
+        let (improvement_areas, improvement_actions) =
+            inspections::load_improvement_plan(conn, &actor).await?;
         Ok(DemoReport {
+            inspections,
+            judgements,
+            recommendations,
+            improvement_areas,
+            improvement_actions,
             organisations,
             plans,
             priorities,

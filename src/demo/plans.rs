@@ -21,11 +21,11 @@ use crate::http::{new_id, Actor};
 const SERVICE_PLAN: &str = "SS-2009-12";
 const CYPP: &str = "CYPP-2009-11";
 
-fn missing(what: &str, key: &str) -> ApiError {
+pub(super) fn missing(what: &str, key: &str) -> ApiError {
     ApiError::Internal(format!("demo data: no {what} {key}"))
 }
 
-async fn org_ids(conn: &mut AsyncPgConnection) -> ApiResult<HashMap<String, Uuid>> {
+pub(super) async fn org_ids(conn: &mut AsyncPgConnection) -> ApiResult<HashMap<String, Uuid>> {
     Ok(organisations::table
         .select((organisations::code, organisations::id))
         .load::<(String, Uuid)>(conn)
@@ -34,7 +34,7 @@ async fn org_ids(conn: &mut AsyncPgConnection) -> ApiResult<HashMap<String, Uuid
         .collect())
 }
 
-async fn plan_ids(conn: &mut AsyncPgConnection) -> ApiResult<HashMap<String, Uuid>> {
+pub(super) async fn plan_ids(conn: &mut AsyncPgConnection) -> ApiResult<HashMap<String, Uuid>> {
     Ok(plans::table
         .select((plans::code, plans::id))
         .load::<(String, Uuid)>(conn)
@@ -44,7 +44,7 @@ async fn plan_ids(conn: &mut AsyncPgConnection) -> ApiResult<HashMap<String, Uui
 }
 
 /// Audits the creation of each record of `T`.
-async fn audit_created<T: Serialize>(
+pub(super) async fn audit_created<T: Serialize>(
     conn: &mut AsyncPgConnection,
     actor: &Actor,
     entity: &str,

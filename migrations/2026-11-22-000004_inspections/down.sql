@@ -1,0 +1,11 @@
+DROP INDEX progress_updates_action_idx;
+ALTER TABLE progress_updates DROP CONSTRAINT progress_updates_one_deliverable;
+ALTER TABLE progress_updates DROP COLUMN improvement_action_id;
+DROP TABLE improvement_actions;
+DROP TABLE improvement_area_objectives;
+DROP TABLE improvement_area_recommendations;
+DROP TABLE improvement_area_leads;
+DROP TABLE improvement_areas;
+DROP TABLE recommendations;
+DROP TABLE judgements;
+DROP TABLE inspections;
