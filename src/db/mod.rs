@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod idempotency;
+pub mod indicators;
 pub mod organisations;
 pub mod records;
 pub mod schema;
