@@ -22,6 +22,8 @@ Changes need `If-Match`; `POST` accepts `Idempotency-Key`.",
     modifiers(&BearerScheme),
     tags(
         (name = "organisations", description = "The Trust's partner bodies"),
+        (name = "indicators", description = "Performance indicators and outcome measures: targets, values (our own and comparators), commentary, CSV import and export"),
+        (name = "performance", description = "Computed indicator performance: status against target, direction of travel, quartile band"),
         (name = "service-accounts", description = "Credentials of partner systems"),
         (name = "auth", description = "Tokens for service accounts"),
         (name = "audit", description = "The audit trail of every change"),

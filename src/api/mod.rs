@@ -3,7 +3,10 @@
 
 pub mod health;
 pub mod history;
+pub mod indicator_data;
+pub mod indicators;
 pub mod organisations;
+pub mod performance;
 pub mod service_accounts;
 
 use serde::Deserialize;
@@ -19,6 +22,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(service_accounts_token)
             .configure(history::configure)
             .service(scope::scope("/organisations").configure(organisations::configure))
+            .service(scope::scope("/indicators").configure(indicators::configure))
+            .service(scope::scope("/performance").configure(performance::configure))
             .service(scope::scope("/service-accounts").configure(service_accounts::configure)),
     );
 }

@@ -5,8 +5,10 @@
 mod auth;
 mod helpers;
 mod idempotency;
+mod indicators;
 mod lists;
 mod openapi;
 mod organisations;
+mod performance;
 mod platform;
 mod service_accounts;
