@@ -13,7 +13,9 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::api::indicators::{authorize_report, check_reporter, find_row, parse_period, Unit};
+use crate::api::indicators::{
+    authorize_report, check_reporter, find_live_row, find_row, parse_period, Unit,
+};
 use crate::auth::{AuthUser, Role};
 use crate::db::audit;
 use crate::db::indicators::{
@@ -246,6 +248,7 @@ fn check_if_match(if_match: OptionalIfMatch, current: Option<i32>) -> ApiResult<
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 403, description = "Not an editor or admin", body = ErrorBody),
         (status = 404, description = "No such indicator", body = ErrorBody),
+        (status = 409, description = "The indicator is archived", body = ErrorBody),
         (status = 412, description = "If-Match is stale", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
@@ -268,7 +271,7 @@ pub async fn put_indicator_target(
     let actor = ctx.actor();
     let (target, created) = conn
         .transaction::<(Target, bool), ApiError, _>(async move |conn| {
-            let indicator = find_row(conn, id).await?;
+            let indicator = find_live_row(conn, id).await?;
             let mut errors = Errors::new();
             check_number(&mut errors, "/value", &indicator.unit, body.value);
             let note = opt_note(&mut errors, "/note", &body.note);
@@ -332,6 +335,7 @@ fn upserted<T: Serialize + Versioned>(created: bool, location: String, record: &
         (status = 200, description = "Removed", body = Target, headers(("ETag" = String))),
         (status = 403, description = "Not an editor or admin", body = ErrorBody),
         (status = 404, description = "No such indicator, or no target for the period", body = ErrorBody),
+        (status = 409, description = "The indicator is archived", body = ErrorBody),
         (status = 412, description = "If-Match is stale", body = ErrorBody),
         (status = 422, description = "Invalid period", body = ErrorBody),
     )
@@ -350,7 +354,7 @@ pub async fn delete_indicator_target(
     let actor = ctx.actor();
     let target = conn
         .transaction::<Target, ApiError, _>(async move |conn| {
-            let indicator = find_row(conn, id).await?;
+            let indicator = find_live_row(conn, id).await?;
             let existing = db::find_target(conn, id, &period.code)
                 .await?
                 .filter(|t| t.archived_at.is_none())
@@ -542,6 +546,7 @@ fn check_status_change(
         (status = 400, description = "Malformed JSON or query", body = ErrorBody),
         (status = 403, description = "Not allowed: a viewer, a contributor of another organisation, or a contributor validating", body = ErrorBody),
         (status = 404, description = "No such indicator", body = ErrorBody),
+        (status = 409, description = "The indicator is archived", body = ErrorBody),
         (status = 412, description = "If-Match is stale", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
@@ -1209,7 +1214,7 @@ pub async fn import_values(
                         &mut errors,
                         r.line,
                         "indicator_ref",
-                        format!("no indicator has the ref {:?}", r.indicator_ref),
+                        format!("no live indicator has the ref {:?}", r.indicator_ref),
                     );
                     continue;
                 };
@@ -1481,6 +1486,7 @@ fn commentary_part(errors: &mut Errors, pointer: &str, v: &Option<String>) -> Op
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 403, description = "A viewer, or a contributor of another organisation", body = ErrorBody),
         (status = 404, description = "No such indicator", body = ErrorBody),
+        (status = 409, description = "The indicator is archived", body = ErrorBody),
         (status = 412, description = "If-Match is stale", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),

@@ -292,15 +292,29 @@ pub async fn to_dtos(
 
 /// Checks that the caller may report (values, commentary) on the indicator:
 /// editors and admins on all, contributors only where their organisation
-/// leads it. Returns the indicator's row; 404 when there is none.
+/// leads it. Returns the indicator's row; 404 when there is none, 409 when
+/// it is archived.
 pub async fn authorize_report(
     conn: &mut AsyncPgConnection,
     user: &AuthUser,
     id: Uuid,
 ) -> ApiResult<IndicatorRow> {
     user.require(Role::Contributor)?;
-    let row = find_row(conn, id).await?;
+    let row = find_live_row(conn, id).await?;
     check_reporter(conn, user, &row).await?;
+    Ok(row)
+}
+
+/// The stored indicator, for recording something against it: 404 when
+/// there is none, 409 when it is archived.
+pub async fn find_live_row(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<IndicatorRow> {
+    let row = find_row(conn, id).await?;
+    if row.archived_at.is_some() {
+        return Err(ApiError::Conflict(format!(
+            "{} is archived; restore it before recording against it",
+            row.code
+        )));
+    }
     Ok(row)
 }
 

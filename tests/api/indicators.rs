@@ -199,6 +199,19 @@ async fn only_editors_and_admins_create_change_archive_and_restore_indicators() 
         .send()
         .await;
     assert_eq!(list.body["total"], 0);
+    // Nothing is recorded against an archived indicator.
+    put(&app, &format!("{item}/values/area/FY2009-10"))
+        .with_role(Role::Editor)
+        .json(&json!({"value": 50}))
+        .send()
+        .await
+        .expect(409);
+    put(&app, &format!("{item}/targets/FY2009-10"))
+        .with_role(Role::Editor)
+        .json(&json!({"value": 50}))
+        .send()
+        .await
+        .expect(409);
     app.post(&format!("{item}/restore"))
         .with_role(Role::Editor)
         .send()
