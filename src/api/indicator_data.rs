@@ -13,6 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
+use crate::api::history::{history_page, AuditPage};
 use crate::api::indicators::{
     authorize_report, check_reporter, find_live_row, find_row, parse_period, Unit,
 };
@@ -21,6 +22,7 @@ use crate::db::audit;
 use crate::db::indicators::{
     self as db, CommentaryRow, CommentaryWrite, IndicatorRow, TargetRow, ValueRow, ValueWrite,
 };
+use crate::db::records::Record;
 use crate::db::sql::DynSql;
 use crate::domain::period::Period;
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
@@ -416,6 +418,24 @@ page_schema!(ValuePage, Value);
 impl Versioned for Value {
     fn version(&self) -> i32 {
         self.version
+    }
+}
+
+impl Record for Value {
+    const TABLE: &'static str = "indicator_values";
+    const ENTITY: &'static str = "indicator_value";
+
+    async fn load(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Self> {
+        let row = db::find_value(conn, id).await.map_err(|e| match e {
+            diesel::result::Error::NotFound => ApiError::NotFound(format!("no value with id {id}")),
+            e => e.into(),
+        })?;
+        let indicator = find_row(conn, row.indicator_id).await?;
+        Value::from_row(row, &indicator.code)
+    }
+
+    fn is_archived(&self) -> bool {
+        false
     }
 }
 
@@ -922,6 +942,33 @@ pub async fn list_values(
             "attachment; filename=\"indicator-values.csv\"",
         ))
         .body(body))
+}
+
+/// History of a value
+///
+/// Every role may read. Every figure the value has had, oldest first
+/// (`sort=-at` for newest first): its audit entries (action `value`), each
+/// with the value before and after the change. The value's `id` is in every
+/// value answer.
+#[utoipa::path(
+    tag = "indicators",
+    params(("value_id" = Uuid, Path, description = "Value id"), crate::api::history::HistoryQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One page of audit entries", body = AuditPage),
+        (status = 400, description = "Malformed query", body = ErrorBody),
+        (status = 404, description = "No such value", body = ErrorBody),
+    )
+)]
+#[get("/values/{value_id}/history")]
+pub async fn value_history(
+    req: HttpRequest,
+    user: AuthUser,
+    state: web::Data<AppState>,
+    value_id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    user.require(Role::Viewer)?;
+    history_page::<Value>(&req, &state, *value_id).await
 }
 
 // ----------------------------------------------------------------- import
@@ -1569,7 +1616,9 @@ pub async fn put_indicator_commentary(
 
 /// The collection-wide routes; registered before `/{id}`.
 pub fn configure_collection(cfg: &mut ServiceConfig) {
-    cfg.service(list_values).service(import_values);
+    cfg.service(list_values)
+        .service(import_values)
+        .service(value_history);
 }
 
 /// The per-indicator routes.

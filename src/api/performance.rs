@@ -223,7 +223,9 @@ fn required_period(req: &HttpRequest, allowed: &[&str]) -> ApiResult<Period> {
 /// its own target falls back on its financial year's; a cumulative
 /// indicator's quarter is judged year-to-date against a pro-rata target),
 /// the actual and variance, `rag` (`green`, `amber`, `red`, `no_target`,
-/// `missing` once the period has ended without an actual, `pending` before),
+/// `missing` once the period has ended without an actual, `pending` before;
+/// a financial year with no figure of its own is judged on its quarters: the
+/// last one for point-in-time indicators, their sum for cumulative ones),
 /// direction of travel against the same period a year earlier, the England
 /// quartile band, the sentences explaining each, the comparators held for
 /// the period and the period's commentary.

@@ -347,6 +347,14 @@ pub async fn find_values(
         .collect())
 }
 
+pub async fn find_value(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<ValueRow> {
+    indicator_values::table
+        .find(id)
+        .select(ValueRow::as_select())
+        .first(conn)
+        .await
+}
+
 /// Inserts a value, or replaces `existing`.
 pub async fn upsert_value(
     conn: &mut AsyncPgConnection,

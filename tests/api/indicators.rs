@@ -75,6 +75,7 @@ async fn anonymous_callers_get_401_on_every_indicator_endpoint() {
         ("GET", "/api/v1/indicators".to_string()),
         ("POST", "/api/v1/indicators".to_string()),
         ("GET", "/api/v1/indicators/values".to_string()),
+        ("GET", format!("/api/v1/indicators/values/{id}/history")),
         ("POST", "/api/v1/indicators/values/import".to_string()),
         ("GET", "/api/v1/performance?period=FY2009-10".to_string()),
         ("GET", item.clone()),
@@ -485,6 +486,22 @@ async fn contributors_of_the_lead_organisation_record_values_others_may_not() {
     assert_eq!(entries[1]["before"]["value"], 90.2);
     assert_eq!(entries[1]["after"]["value"], 90.4);
     assert_eq!(entries[1]["actor_org"], "PCT");
+    // Every role reads the same through the value's history.
+    for role in ROLES {
+        let res = app
+            .get(&format!("/api/v1/indicators/values/{value_id}/history"))
+            .with_role(role)
+            .send()
+            .await;
+        res.expect(200);
+        assert_eq!(res.body["total"], 2);
+        assert_eq!(res.body["items"][1]["before"]["value"], 90.2);
+    }
+    app.get(&format!("/api/v1/indicators/values/{id}/history"))
+        .with_role(Role::Viewer)
+        .send()
+        .await
+        .expect(404);
 }
 
 #[actix_web::test]
@@ -823,6 +840,14 @@ async fn the_demo_loads_every_indicator_and_measure_once() {
     assert_eq!(again.indicators.indicators, 0);
     assert_eq!(again.indicators.values, 0);
     drop(conn);
+    // 161 published points of the outcome measures and 13 service-plan
+    // actuals; 30 points have no usable period or value.
+    let all = app
+        .get("/api/v1/indicators/values?limit=1")
+        .with_role(Role::Viewer)
+        .send()
+        .await;
+    assert_eq!(all.body["total"], 174);
     let ni59 = indicator_id(&app, "NI59").await;
     let res = app
         .get(&format!("/api/v1/indicators/{ni59}"))
