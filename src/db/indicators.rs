@@ -225,7 +225,6 @@ pub async fn targets_between(
 }
 
 /// Inserts or replaces (and un-archives) the target of one indicator and period.
-#[allow(clippy::too_many_arguments)]
 pub async fn upsert_target(
     conn: &mut AsyncPgConnection,
     existing: Option<&TargetRow>,

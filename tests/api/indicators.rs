@@ -921,3 +921,27 @@ async fn the_demo_loads_every_indicator_and_measure_once() {
         .await;
     assert_eq!(res.body["total"], 5);
 }
+
+#[actix_web::test]
+async fn a_retried_import_with_an_idempotency_key_writes_once() {
+    let (app, _) = app_with_indicator().await;
+    let send = || {
+        app.post("/api/v1/indicators/values/import")
+            .with_role(Role::Editor)
+            .header("idempotency-key", "q1-return-2009")
+            .raw("text/csv", CSV_OK)
+            .send()
+    };
+    let first = send().await;
+    first.expect(200);
+    let again = send().await;
+    again.expect(200);
+    assert_eq!(again.body, first.body);
+    assert_eq!(again.body["created"], 4);
+    let audit = app
+        .get("/api/v1/audit?action=value&limit=500")
+        .with_role(Role::Admin)
+        .send()
+        .await;
+    assert_eq!(audit.body["total"], 4);
+}
