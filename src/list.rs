@@ -55,6 +55,9 @@ pub struct SortField {
     pub sql: &'static str,
     pub ty: SortType,
     pub nullable: bool,
+    /// Where the cursor reads the item's sort value: a JSON pointer into the
+    /// item (`/period/starts_on`) when it is not the top-level field `name`.
+    pub cursor_key: Option<&'static str>,
 }
 
 impl SortField {
@@ -64,6 +67,7 @@ impl SortField {
             sql,
             ty,
             nullable: false,
+            cursor_key: None,
         }
     }
     pub const fn nullable(name: &'static str, sql: &'static str, ty: SortType) -> SortField {
@@ -72,6 +76,23 @@ impl SortField {
             sql,
             ty,
             nullable: true,
+            cursor_key: None,
+        }
+    }
+    /// A field whose value sits inside the item at the JSON pointer `key`
+    /// (e.g. sorting on `period` by `/period/starts_on`).
+    pub const fn at(
+        name: &'static str,
+        sql: &'static str,
+        ty: SortType,
+        key: &'static str,
+    ) -> SortField {
+        SortField {
+            name,
+            sql,
+            ty,
+            nullable: false,
+            cursor_key: Some(key),
         }
     }
 }
@@ -518,11 +539,13 @@ impl ListParams {
         let k = self
             .sort
             .iter()
-            .map(|(f, _)| match v.get(f.name) {
-                None | Some(serde_json::Value::Null) => None,
-                Some(serde_json::Value::String(s)) => Some(s.clone()),
-                Some(other) => Some(other.to_string()),
-            })
+            .map(
+                |(f, _)| match f.cursor_key.map_or_else(|| v.get(f.name), |k| v.pointer(k)) {
+                    None | Some(serde_json::Value::Null) => None,
+                    Some(serde_json::Value::String(s)) => Some(s.clone()),
+                    Some(other) => Some(other.to_string()),
+                },
+            )
             .collect();
         let cur = Cursor {
             s: self.sort_text.clone(),

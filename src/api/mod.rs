@@ -4,10 +4,13 @@
 pub mod health;
 pub mod history;
 pub mod improvement;
+pub mod indicator_data;
+pub mod indicators;
 pub mod inspections;
 pub mod milestones;
 pub mod objectives;
 pub mod organisations;
+pub mod performance;
 pub mod plans;
 pub mod priorities;
 pub mod progress;
@@ -40,6 +43,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(
                 scope::scope("/improvement-actions").configure(improvement::actions::configure),
             )
+            .service(scope::scope("/indicators").configure(indicators::configure))
+            .service(scope::scope("/performance").configure(performance::configure))
             .service(scope::scope("/service-accounts").configure(service_accounts::configure)),
     );
 }

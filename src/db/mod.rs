@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod idempotency;
 pub mod improvement;
+pub mod indicators;
 pub mod inspections;
 pub mod milestones;
 pub mod objectives;

@@ -90,6 +90,87 @@ diesel::table! {
 }
 
 diesel::table! {
+    indicator_commentary (id) {
+        id -> Uuid,
+        indicator_id -> Uuid,
+        period -> Text,
+        period_starts_on -> Date,
+        period_ends_on -> Date,
+        overview -> Nullable<Text>,
+        what_made_the_difference -> Nullable<Text>,
+        what_happens_next -> Nullable<Text>,
+        author_sub -> Text,
+        author_name -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    indicator_targets (id) {
+        id -> Uuid,
+        indicator_id -> Uuid,
+        period -> Text,
+        period_starts_on -> Date,
+        period_ends_on -> Date,
+        value -> Float8,
+        note -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+        archived_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    indicator_values (id) {
+        id -> Uuid,
+        indicator_id -> Uuid,
+        period -> Text,
+        period_starts_on -> Date,
+        period_ends_on -> Date,
+        series -> Text,
+        breakdown -> Nullable<Text>,
+        value -> Float8,
+        numerator -> Nullable<Float8>,
+        denominator -> Nullable<Float8>,
+        status -> Text,
+        note -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    indicators (id) {
+        id -> Uuid,
+        code -> Text,
+        kind -> Text,
+        title -> Text,
+        description -> Nullable<Text>,
+        category -> Nullable<Text>,
+        unit -> Text,
+        decimals -> Int2,
+        polarity -> Text,
+        aggregation -> Text,
+        tolerance_kind -> Text,
+        tolerance_value -> Float8,
+        frequency -> Text,
+        key_indicator -> Bool,
+        laa -> Bool,
+        lead_organisation_id -> Nullable<Uuid>,
+        data_source -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+        archived_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     inspections (id) {
         id -> Uuid,
         code -> Text,
@@ -295,6 +376,10 @@ diesel::joinable!(improvement_area_objectives -> objectives (objective_id));
 diesel::joinable!(improvement_area_recommendations -> improvement_areas (area_id));
 diesel::joinable!(improvement_area_recommendations -> recommendations (recommendation_id));
 diesel::joinable!(improvement_areas -> plans (plan_id));
+diesel::joinable!(indicator_commentary -> indicators (indicator_id));
+diesel::joinable!(indicator_targets -> indicators (indicator_id));
+diesel::joinable!(indicator_values -> indicators (indicator_id));
+diesel::joinable!(indicators -> organisations (lead_organisation_id));
 diesel::joinable!(judgements -> inspections (inspection_id));
 diesel::joinable!(milestones -> objectives (objective_id));
 diesel::joinable!(milestones -> organisations (lead_organisation_id));
@@ -318,6 +403,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     improvement_area_objectives,
     improvement_area_recommendations,
     improvement_areas,
+    indicator_commentary,
+    indicator_targets,
+    indicator_values,
+    indicators,
     inspections,
     judgements,
     milestones,

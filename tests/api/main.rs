@@ -5,11 +5,13 @@
 mod auth;
 mod helpers;
 mod idempotency;
+mod indicators;
 mod lists;
 mod milestones;
 mod objectives;
 mod openapi;
 mod organisations;
+mod performance;
 mod plans;
 mod platform;
 mod service_accounts;

@@ -1,0 +1,947 @@
+//! Indicators: the role matrix of the record and of what is recorded
+//! against it (targets, values, commentary), the upserts with their audit
+//! trail, the CSV import and export, and the demo data.
+
+use actix_web::http::Method;
+use serde_json::{json, Value};
+use trustplan::auth::Role;
+
+use crate::helpers::{TestApp, ROLES};
+
+/// The id of an indicator by ref.
+pub async fn indicator_id(app: &TestApp, code: &str) -> String {
+    let res = app
+        .get(&format!(
+            "/api/v1/indicators?ref={}",
+            code.replace(' ', "%20")
+        ))
+        .with_role(Role::Viewer)
+        .send()
+        .await;
+    res.expect(200);
+    res.body["items"][0]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("indicator {code}: {}", res.body))
+        .to_string()
+}
+
+async fn create(app: &TestApp, code: &str, lead: Option<&str>) -> Value {
+    let res = app
+        .post("/api/v1/indicators")
+        .with_role(Role::Editor)
+        .json(&json!({
+            "ref": code,
+            "kind": "national",
+            "title": format!("{code} title"),
+            "unit": "percent",
+            "polarity": "higher_is_better",
+            "lead_organisation_id": lead,
+        }))
+        .send()
+        .await;
+    res.expect(201);
+    res.body.clone()
+}
+
+/// An app with the organisations HBC-SS and PCT and one indicator `NI59`
+/// led by HBC-SS. Returns the app and the indicator's id.
+async fn app_with_indicator() -> (TestApp, String) {
+    let app = TestApp::spawn().await;
+    let mut ids = Vec::new();
+    for code in ["HBC-SS", "PCT"] {
+        let res = app
+            .post("/api/v1/organisations")
+            .with_role(Role::Admin)
+            .json(&json!({"code": code, "name": code, "kind": "council_department"}))
+            .send()
+            .await;
+        res.expect(201);
+        ids.push(res.body["id"].as_str().unwrap().to_string());
+    }
+    let ind = create(&app, "NI59", Some(&ids[0])).await;
+    let id = ind["id"].as_str().unwrap().to_string();
+    (app, id)
+}
+
+fn put<'a>(app: &'a TestApp, path: &str) -> crate::helpers::Req<'a> {
+    app.req(Method::PUT, path)
+}
+
+#[actix_web::test]
+async fn anonymous_callers_get_401_on_every_indicator_endpoint() {
+    let (app, id) = app_with_indicator().await;
+    let item = format!("/api/v1/indicators/{id}");
+    for (method, path) in [
+        ("GET", "/api/v1/indicators".to_string()),
+        ("POST", "/api/v1/indicators".to_string()),
+        ("GET", "/api/v1/indicators/values".to_string()),
+        ("GET", format!("/api/v1/indicators/values/{id}/history")),
+        ("POST", "/api/v1/indicators/values/import".to_string()),
+        ("GET", "/api/v1/performance?period=FY2009-10".to_string()),
+        ("GET", item.clone()),
+        ("PATCH", item.clone()),
+        ("DELETE", item.clone()),
+        ("POST", format!("{item}/restore")),
+        ("GET", format!("{item}/history")),
+        ("GET", format!("{item}/targets")),
+        ("PUT", format!("{item}/targets/FY2009-10")),
+        ("DELETE", format!("{item}/targets/FY2009-10")),
+        ("GET", format!("{item}/values")),
+        ("PUT", format!("{item}/values/area/FY2009-10")),
+        ("GET", format!("{item}/commentary")),
+        ("PUT", format!("{item}/commentary/FY2009-10")),
+        ("GET", format!("{item}/performance?period=FY2009-10")),
+        ("GET", format!("{item}/series")),
+    ] {
+        let res = app
+            .req(method.parse().unwrap(), &path)
+            .json(&json!({}))
+            .send()
+            .await;
+        assert_eq!(res.status, 401, "{method} {path}: {}", res.text);
+        assert_eq!(res.header("www-authenticate").as_deref(), Some("Bearer"));
+    }
+}
+
+#[actix_web::test]
+async fn every_role_reads_indicators_and_what_is_recorded_against_them() {
+    let (app, id) = app_with_indicator().await;
+    let item = format!("/api/v1/indicators/{id}");
+    for role in ROLES {
+        for path in [
+            "/api/v1/indicators".to_string(),
+            "/api/v1/indicators/values".to_string(),
+            "/api/v1/performance?period=FY2009-10".to_string(),
+            item.clone(),
+            format!("{item}/history"),
+            format!("{item}/targets"),
+            format!("{item}/values"),
+            format!("{item}/commentary"),
+            format!("{item}/performance?period=FY2009-10"),
+            format!("{item}/series"),
+        ] {
+            let res = app.get(&path).with_role(role).send().await;
+            assert_eq!(res.status, 200, "{role} GET {path}: {}", res.text);
+        }
+    }
+}
+
+#[actix_web::test]
+async fn only_editors_and_admins_create_change_archive_and_restore_indicators() {
+    let (app, id) = app_with_indicator().await;
+    let item = format!("/api/v1/indicators/{id}");
+    for role in [Role::Viewer, Role::Contributor] {
+        app.post("/api/v1/indicators")
+            .with_role_at(role, "HBC-SS")
+            .json(&json!({"ref": "NI60", "kind": "national", "title": "t", "unit": "percent", "polarity": "higher_is_better"}))
+            .send()
+            .await
+            .expect(403);
+        app.patch(&item)
+            .with_role_at(role, "HBC-SS")
+            .if_match("\"1\"")
+            .json(&json!({"title": "x"}))
+            .send()
+            .await
+            .expect(403);
+        app.delete(&item)
+            .with_role_at(role, "HBC-SS")
+            .if_match("\"1\"")
+            .send()
+            .await
+            .expect(403);
+        app.post(&format!("{item}/restore"))
+            .with_role_at(role, "HBC-SS")
+            .send()
+            .await
+            .expect(403);
+    }
+    // Editors: change with If-Match, archive, restore.
+    app.patch(&item)
+        .with_role(Role::Editor)
+        .json(&json!({"title": "x"}))
+        .send()
+        .await
+        .expect(428);
+    app.patch(&item)
+        .with_role(Role::Editor)
+        .if_match("\"7\"")
+        .json(&json!({"title": "x"}))
+        .send()
+        .await
+        .expect(412);
+    let res = app
+        .patch(&item)
+        .with_role(Role::Editor)
+        .if_match("\"1\"")
+        .json(&json!({"title": "Initial assessments", "tolerance": {"kind": "absolute", "value": 1.5}, "key": true, "aggregation": "cumulative"}))
+        .send()
+        .await;
+    res.expect(200);
+    assert_eq!(res.body["version"], 2);
+    assert_eq!(
+        res.body["tolerance"],
+        json!({"kind": "absolute", "value": 1.5})
+    );
+    assert_eq!(res.body["key"], true);
+    assert_eq!(res.body["lead_organisation"]["code"], "HBC-SS");
+    assert_eq!(res.etag(), "\"2\"");
+    let res = app
+        .delete(&item)
+        .with_role(Role::Admin)
+        .if_match("\"2\"")
+        .send()
+        .await;
+    res.expect(200);
+    assert!(res.body["archived_at"].is_string());
+    let list = app
+        .get("/api/v1/indicators")
+        .with_role(Role::Viewer)
+        .send()
+        .await;
+    assert_eq!(list.body["total"], 0);
+    // Nothing is recorded against an archived indicator.
+    put(&app, &format!("{item}/values/area/FY2009-10"))
+        .with_role(Role::Editor)
+        .json(&json!({"value": 50}))
+        .send()
+        .await
+        .expect(409);
+    put(&app, &format!("{item}/targets/FY2009-10"))
+        .with_role(Role::Editor)
+        .json(&json!({"value": 50}))
+        .send()
+        .await
+        .expect(409);
+    app.post(&format!("{item}/restore"))
+        .with_role(Role::Editor)
+        .send()
+        .await
+        .expect(200);
+    let history = app
+        .get(&format!("{item}/history"))
+        .with_role(Role::Viewer)
+        .send()
+        .await;
+    let actions: Vec<&str> = history.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["create", "update", "archive", "restore"]);
+}
+
+#[actix_web::test]
+async fn creating_an_indicator_validates_and_refuses_duplicate_refs() {
+    let (app, _) = app_with_indicator().await;
+    let res = app
+        .post("/api/v1/indicators")
+        .with_role(Role::Editor)
+        .json(&json!({"ref": "NI59", "kind": "national", "title": "t", "unit": "percent", "polarity": "higher_is_better"}))
+        .send()
+        .await;
+    res.expect(409);
+    let res = app
+        .post("/api/v1/indicators")
+        .with_role(Role::Editor)
+        .json(&json!({"ref": "", "kind": "national", "title": " ", "unit": "percent", "polarity": "higher_is_better", "decimals": 9, "tolerance": {"kind": "percent", "value": -1}}))
+        .send()
+        .await;
+    res.expect(422);
+    let pointers: Vec<&str> = res.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["pointer"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        pointers,
+        ["/ref", "/title", "/decimals", "/tolerance/value"]
+    );
+    let res = app
+        .post("/api/v1/indicators")
+        .with_role(Role::Editor)
+        .json(&json!({"ref": "X1", "kind": "national", "title": "t", "unit": "percent", "polarity": "unclear"}))
+        .send()
+        .await;
+    res.expect(422);
+    assert_eq!(res.body["errors"][0]["pointer"], "/polarity");
+}
+
+#[actix_web::test]
+async fn indicators_filter_by_their_fields() {
+    let app = TestApp::spawn_with_demo().await;
+    let get = |q: &'static str| {
+        let app = &app;
+        async move {
+            let res = app
+                .get(&format!("/api/v1/indicators?{q}"))
+                .with_role(Role::Viewer)
+                .send()
+                .await;
+            res.expect(200);
+            res.body["total"].as_i64().unwrap()
+        }
+    };
+    assert_eq!(get("").await, 83);
+    assert_eq!(get("kind=outcome").await, 62);
+    assert_eq!(get("kind=national,local").await, 21);
+    assert_eq!(get("code=NI59,NI60").await, 2);
+    assert_eq!(get("ref=SS%20LI1").await, 1);
+    assert_eq!(get("key=true").await, 1);
+    assert_eq!(get("laa=true").await, 0);
+    assert_eq!(get("polarity=lower_is_better&kind=national").await, 3);
+    assert_eq!(get("category=Fair%20Access").await, 4);
+    assert_eq!(get("q=first-time%20entrants").await, 2);
+    assert_eq!(get("q=first-time&kind=national").await, 1);
+    let ss = app.org_id("HBC-SS").await;
+    let res = app
+        .get(&format!("/api/v1/indicators?lead_organisation_id={ss}"))
+        .with_role(Role::Viewer)
+        .send()
+        .await;
+    assert_eq!(res.body["total"], 21);
+    for bad in ["colour=red", "kind=regional", "sort=colour", "rag=red"] {
+        app.get(&format!("/api/v1/indicators?{bad}"))
+            .with_role(Role::Viewer)
+            .send()
+            .await
+            .expect(400);
+    }
+    let res = app
+        .get("/api/v1/indicators?period=FY2009-13")
+        .with_role(Role::Viewer)
+        .send()
+        .await;
+    res.expect(422);
+    assert_eq!(res.body["errors"][0]["pointer"], "?period");
+    assert!(res.body["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("FY2009-13"));
+}
+
+#[actix_web::test]
+async fn editors_set_replace_and_remove_targets_per_period() {
+    let (app, id) = app_with_indicator().await;
+    let path = format!("/api/v1/indicators/{id}/targets/FY2009-10");
+    for role in [Role::Viewer, Role::Contributor] {
+        put(&app, &path)
+            .with_role_at(role, "HBC-SS")
+            .json(&json!({"value": 91}))
+            .send()
+            .await
+            .expect(403);
+    }
+    let res = put(&app, &path)
+        .with_role(Role::Editor)
+        .json(&json!({"value": 91, "note": "service plan"}))
+        .send()
+        .await;
+    res.expect(201);
+    assert_eq!(res.body["period"]["label"], "2009/10");
+    assert_eq!(res.body["version"], 1);
+    let res = put(&app, &path)
+        .with_role(Role::Admin)
+        .if_match("\"1\"")
+        .json(&json!({"value": 92}))
+        .send()
+        .await;
+    res.expect(200);
+    assert_eq!(res.body["value"], 92.0);
+    assert_eq!(res.body["version"], 2);
+    put(&app, &path)
+        .with_role(Role::Admin)
+        .if_match("\"1\"")
+        .json(&json!({"value": 93}))
+        .send()
+        .await
+        .expect(412);
+    // Percentages stay within 0-100; periods must parse.
+    let res = put(&app, &path)
+        .with_role(Role::Editor)
+        .json(&json!({"value": 101}))
+        .send()
+        .await;
+    res.expect(422);
+    assert_eq!(res.body["errors"][0]["pointer"], "/value");
+    let res = put(&app, &format!("/api/v1/indicators/{id}/targets/2009-10"))
+        .with_role(Role::Editor)
+        .json(&json!({"value": 91}))
+        .send()
+        .await;
+    res.expect(422);
+    assert!(res.body["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("is not a period code"));
+    // Remove, then list.
+    app.delete(&path)
+        .with_role(Role::Contributor)
+        .send()
+        .await
+        .expect(403);
+    let res = app.delete(&path).with_role(Role::Editor).send().await;
+    res.expect(200);
+    assert!(res.body["archived_at"].is_string());
+    app.delete(&path)
+        .with_role(Role::Editor)
+        .send()
+        .await
+        .expect(404);
+    let list = app
+        .get(&format!("/api/v1/indicators/{id}/targets"))
+        .with_role(Role::Viewer)
+        .send()
+        .await;
+    assert_eq!(list.body["total"], 0);
+    let list = app
+        .get(&format!(
+            "/api/v1/indicators/{id}/targets?include_archived=true"
+        ))
+        .with_role(Role::Viewer)
+        .send()
+        .await;
+    assert_eq!(list.body["total"], 1);
+    // Setting it again brings it back.
+    put(&app, &path)
+        .with_role(Role::Editor)
+        .json(&json!({"value": 91}))
+        .send()
+        .await
+        .expect(200);
+    let list = app
+        .get(&format!("/api/v1/indicators/{id}/targets"))
+        .with_role(Role::Viewer)
+        .send()
+        .await;
+    assert_eq!(list.body["items"][0]["value"], 91.0);
+    assert!(list.body["items"][0]["archived_at"].is_null());
+}
+
+#[actix_web::test]
+async fn contributors_of_the_lead_organisation_record_values_others_may_not() {
+    let (app, id) = app_with_indicator().await;
+    let path = format!("/api/v1/indicators/{id}/values/area/FY2009-10-Q1");
+    put(&app, &path)
+        .with_role_at(Role::Viewer, "HBC-SS")
+        .json(&json!({"value": 90.2}))
+        .send()
+        .await
+        .expect(403);
+    let res = put(&app, &path)
+        .with_role_at(Role::Contributor, "PCT")
+        .json(&json!({"value": 90.2}))
+        .send()
+        .await;
+    res.expect(403);
+    assert!(res.body["detail"].as_str().unwrap().contains("HBC-SS"));
+    let res = put(&app, &path)
+        .with_role_at(Role::Contributor, "HBC-SS")
+        .json(&json!({"value": 90.2, "numerator": 451, "denominator": 500, "note": "Q1 return"}))
+        .send()
+        .await;
+    res.expect(201);
+    assert_eq!(res.body["status"], "provisional");
+    assert_eq!(res.body["indicator_ref"], "NI59");
+    assert_eq!(res.body["series"], "area");
+    assert!(res.body["breakdown"].is_null());
+    assert_eq!(res.body["period"]["code"], "FY2009-10-Q1");
+    // Contributors may not validate.
+    put(&app, &path)
+        .with_role_at(Role::Contributor, "HBC-SS")
+        .json(&json!({"value": 90.4, "status": "validated"}))
+        .send()
+        .await
+        .expect(403);
+    // Editors of any organisation write every indicator's values and validate them.
+    let res = put(&app, &path)
+        .with_role_at(Role::Editor, "PCT")
+        .json(&json!({"value": 90.4, "status": "validated"}))
+        .send()
+        .await;
+    res.expect(200);
+    assert_eq!(res.body["version"], 2);
+    assert_eq!(res.body["status"], "validated");
+    // A validated value is the editors' to change.
+    put(&app, &path)
+        .with_role_at(Role::Contributor, "HBC-SS")
+        .json(&json!({"value": 91}))
+        .send()
+        .await
+        .expect(403);
+    // The replaced value stays in the audit trail.
+    let value_id = res.body["id"].as_str().unwrap();
+    let audit = app
+        .get(&format!("/api/v1/audit?entity_id={value_id}&sort=at"))
+        .with_role(Role::Admin)
+        .send()
+        .await;
+    audit.expect(200);
+    let entries = audit.body["items"].as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    assert!(entries.iter().all(|e| e["action"] == "value"));
+    assert!(entries[0]["before"].is_null());
+    assert_eq!(entries[1]["before"]["value"], 90.2);
+    assert_eq!(entries[1]["after"]["value"], 90.4);
+    assert_eq!(entries[1]["actor_org"], "PCT");
+    // Every role reads the same through the value's history.
+    for role in ROLES {
+        let res = app
+            .get(&format!("/api/v1/indicators/values/{value_id}/history"))
+            .with_role(role)
+            .send()
+            .await;
+        res.expect(200);
+        assert_eq!(res.body["total"], 2);
+        assert_eq!(res.body["items"][1]["before"]["value"], 90.2);
+    }
+    app.get(&format!("/api/v1/indicators/values/{id}/history"))
+        .with_role(Role::Viewer)
+        .send()
+        .await
+        .expect(404);
+}
+
+#[actix_web::test]
+async fn values_are_checked_and_keyed_by_series_breakdown_and_period() {
+    let (app, id) = app_with_indicator().await;
+    let base = format!("/api/v1/indicators/{id}/values");
+    let res = put(&app, &format!("{base}/area/FY2009-10"))
+        .with_role(Role::Editor)
+        .json(&json!({"value": 100.5}))
+        .send()
+        .await;
+    res.expect(422);
+    assert!(res.body["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("between 0 and 100"));
+    let res = put(&app, &format!("{base}/area/FY2009-10"))
+        .with_role(Role::Editor)
+        .json(&json!({"value": "ninety"}))
+        .send()
+        .await;
+    res.expect(422);
+    assert_eq!(res.body["errors"][0]["pointer"], "/value");
+    let res = put(&app, &format!("{base}/county/FY2009-10"))
+        .with_role(Role::Editor)
+        .json(&json!({"value": 50}))
+        .send()
+        .await;
+    res.expect(422);
+    assert_eq!(res.body["errors"][0]["pointer"], "/series");
+    let res = put(&app, &format!("{base}/area/FY2009-10-Q5"))
+        .with_role(Role::Editor)
+        .json(&json!({"value": 50}))
+        .send()
+        .await;
+    res.expect(422);
+    assert!(res.body["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Q1, Q2, Q3 or Q4"));
+    // Same period, different series and breakdowns: separate values.
+    for (series, breakdown, value) in [
+        ("area", None, 89.0),
+        ("area", Some("Care leavers"), 40.0),
+        ("national", None, 80.0),
+    ] {
+        let mut path = format!("{base}/{series}/FY2009-10");
+        if let Some(b) = breakdown {
+            path.push_str(&format!("?breakdown={}", b.replace(' ', "%20")));
+        }
+        let res = put(&app, &path)
+            .with_role(Role::Editor)
+            .json(&json!({"value": value}))
+            .send()
+            .await;
+        res.expect(201);
+        assert_eq!(res.body["breakdown"], json!(breakdown));
+    }
+    let list = |q: &'static str| {
+        let app = &app;
+        let base = base.clone();
+        async move {
+            let res = app
+                .get(&format!("{base}?{q}"))
+                .with_role(Role::Viewer)
+                .send()
+                .await;
+            res.expect(200);
+            res.body.clone()
+        }
+    };
+    assert_eq!(list("").await["total"], 3);
+    assert_eq!(list("series=national").await["total"], 1);
+    assert_eq!(list("breakdown=none").await["total"], 2);
+    assert_eq!(list("breakdown=Care%20leavers").await["total"], 1);
+    assert_eq!(list("period=FY2009-10").await["total"], 3);
+    assert_eq!(list("from=FY2010-11").await["total"], 0);
+    assert_eq!(list("to=FY2009-10").await["total"], 3);
+    let page = list("limit=2").await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 2);
+    let cursor = page["next_cursor"].as_str().unwrap().to_string();
+    let res = app
+        .get(&format!("{base}?limit=2&cursor={cursor}"))
+        .with_role(Role::Viewer)
+        .send()
+        .await;
+    assert_eq!(res.body["items"].as_array().unwrap().len(), 1);
+    app.get(&format!("{base}?from=CY20"))
+        .with_role(Role::Viewer)
+        .send()
+        .await
+        .expect(422);
+}
+
+#[actix_web::test]
+async fn commentary_is_written_by_the_lead_organisation_per_period() {
+    let (app, id) = app_with_indicator().await;
+    let path = format!("/api/v1/indicators/{id}/commentary/FY2009-10-Q2");
+    let body = json!({"overview": "Demand rose", "what_made_the_difference": "New triage"});
+    put(&app, &path)
+        .with_role_at(Role::Viewer, "HBC-SS")
+        .json(&body)
+        .send()
+        .await
+        .expect(403);
+    put(&app, &path)
+        .with_role_at(Role::Contributor, "PCT")
+        .json(&body)
+        .send()
+        .await
+        .expect(403);
+    let res = put(&app, &path)
+        .with_role_at(Role::Contributor, "HBC-SS")
+        .json(&body)
+        .send()
+        .await;
+    res.expect(201);
+    assert_eq!(res.body["author_sub"], "test-contributor-HBC-SS");
+    assert!(res.body["what_happens_next"].is_null());
+    let res = put(&app, &path)
+        .with_role(Role::Editor)
+        .json(&json!({"overview": "Demand rose", "what_happens_next": "Recruit"}))
+        .send()
+        .await;
+    res.expect(200);
+    assert_eq!(res.body["author_sub"], "test-editor-HBC");
+    assert_eq!(res.body["version"], 2);
+    put(&app, &path)
+        .with_role(Role::Editor)
+        .json(&json!({"overview": " "}))
+        .send()
+        .await
+        .expect(422);
+    let list = app
+        .get(&format!("/api/v1/indicators/{id}/commentary"))
+        .with_role(Role::Viewer)
+        .send()
+        .await;
+    list.expect(200);
+    assert_eq!(list.body["total"], 1);
+    assert_eq!(list.body["items"][0]["what_happens_next"], "Recruit");
+}
+
+const CSV_OK: &str = "indicator_ref,period,series,breakdown,value,note\n\
+NI59,FY2009-10-Q1,area,,90.2,Q1 return\n\
+NI59,FY2009-10-Q2,area,,91.5,\n\
+NI59,FY2009-10,national,,88,\"DCSF, provisional\"\n\
+NI59,FY2009-10,area,Care leavers,75,\n";
+
+async fn value_count(app: &TestApp) -> i64 {
+    let res = app
+        .get("/api/v1/indicators/values")
+        .with_role(Role::Viewer)
+        .send()
+        .await;
+    res.expect(200);
+    res.body["total"].as_i64().unwrap()
+}
+
+#[actix_web::test]
+async fn a_valid_csv_import_writes_every_row_and_reports_each() {
+    let (app, _) = app_with_indicator().await;
+    // A dry run checks and writes nothing.
+    let res = app
+        .post("/api/v1/indicators/values/import?dry_run=true")
+        .with_role_at(Role::Contributor, "HBC-SS")
+        .raw("text/csv", CSV_OK)
+        .send()
+        .await;
+    res.expect(200);
+    assert_eq!(res.body["dry_run"], true);
+    assert_eq!(res.body["created"], 4);
+    assert_eq!(value_count(&app).await, 0);
+    // For real.
+    let res = app
+        .post("/api/v1/indicators/values/import")
+        .with_role_at(Role::Contributor, "HBC-SS")
+        .raw("text/csv; charset=utf-8", CSV_OK)
+        .send()
+        .await;
+    res.expect(200);
+    assert_eq!(res.body["rows"], 4);
+    assert_eq!(res.body["created"], 4);
+    assert_eq!(res.body["results"][0]["line"], 2);
+    assert_eq!(res.body["results"][3]["breakdown"], "Care leavers");
+    assert_eq!(value_count(&app).await, 4);
+    // Again: every row replaces its value.
+    let res = app
+        .post("/api/v1/indicators/values/import")
+        .with_role(Role::Editor)
+        .raw("text/csv", CSV_OK)
+        .send()
+        .await;
+    res.expect(200);
+    assert_eq!(res.body["replaced"], 4);
+    assert_eq!(value_count(&app).await, 4);
+}
+
+#[actix_web::test]
+async fn an_invalid_csv_import_names_every_bad_line_and_writes_nothing() {
+    let (app, _) = app_with_indicator().await;
+    let csv = "indicator_ref,period,series,breakdown,value,note\n\
+NI59,FY2009-10-Q1,area,,90.2,fine\n\
+NI99,FY2009-10-Q1,area,,50,\n\
+NI59,2009/10,area,,50,\n\
+NI59,FY2009-10-Q2,county,,50,\n\
+NI59,FY2009-10-Q3,area,,lots,\n\
+NI59,FY2009-10-Q4,area,,120,\n\
+NI59,FY2009-10-Q1,area,,90.3,again\n";
+    let res = app
+        .post("/api/v1/indicators/values/import")
+        .with_role(Role::Editor)
+        .raw("text/csv", csv)
+        .send()
+        .await;
+    res.expect(422);
+    let errors = res.body["errors"].as_array().unwrap();
+    let pointers: Vec<&str> = errors
+        .iter()
+        .map(|e| e["pointer"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        pointers,
+        [
+            "/lines/3/indicator_ref",
+            "/lines/4/period",
+            "/lines/5/series",
+            "/lines/6/value",
+            "/lines/7/value",
+            "/lines/8/",
+        ]
+    );
+    assert!(errors[1]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("line 4: `2009/10` is not a period code"));
+    assert_eq!(value_count(&app).await, 0);
+    // The same on a dry run.
+    app.post("/api/v1/indicators/values/import?dry_run=true")
+        .with_role(Role::Editor)
+        .raw("text/csv", csv)
+        .send()
+        .await
+        .expect(422);
+    // A contributor's rows for an indicator led by another organisation are rejected.
+    let res = app
+        .post("/api/v1/indicators/values/import")
+        .with_role_at(Role::Contributor, "PCT")
+        .raw("text/csv", CSV_OK)
+        .send()
+        .await;
+    res.expect(422);
+    assert_eq!(res.body["errors"].as_array().unwrap().len(), 4);
+    assert_eq!(value_count(&app).await, 0);
+    // Viewers may not import; the body must be CSV with the right header.
+    app.post("/api/v1/indicators/values/import")
+        .with_role(Role::Viewer)
+        .raw("text/csv", CSV_OK)
+        .send()
+        .await
+        .expect(403);
+    app.post("/api/v1/indicators/values/import")
+        .with_role(Role::Editor)
+        .json(&json!({}))
+        .send()
+        .await
+        .expect(415);
+    let res = app
+        .post("/api/v1/indicators/values/import")
+        .with_role(Role::Editor)
+        .raw("text/csv", "ref,period,value\nNI59,FY2009-10,1\n")
+        .send()
+        .await;
+    res.expect(422);
+    assert_eq!(res.body["errors"][0]["pointer"], "/lines/1");
+}
+
+#[actix_web::test]
+async fn values_export_as_csv_under_the_same_filters() {
+    let (app, _) = app_with_indicator().await;
+    app.post("/api/v1/indicators/values/import")
+        .with_role(Role::Editor)
+        .raw("text/csv", CSV_OK)
+        .send()
+        .await
+        .expect(200);
+    let res = app
+        .get("/api/v1/indicators/values?indicator_ref=NI59&series=area")
+        .with_role(Role::Viewer)
+        .header("accept", "text/csv")
+        .send()
+        .await;
+    res.expect(200);
+    assert_eq!(
+        res.header("content-type").as_deref(),
+        Some("text/csv; charset=utf-8")
+    );
+    assert_eq!(
+        res.text,
+        "indicator_ref,period,series,breakdown,value,note\n\
+NI59,FY2009-10-Q1,area,,90.2,Q1 return\n\
+NI59,FY2009-10,area,Care leavers,75,\n\
+NI59,FY2009-10-Q2,area,,91.5,\n"
+    );
+    // The export reads back in as an import.
+    let res = app
+        .get("/api/v1/indicators/values")
+        .with_role(Role::Viewer)
+        .header("accept", "text/csv")
+        .send()
+        .await;
+    let back = app
+        .post("/api/v1/indicators/values/import?dry_run=true")
+        .with_role(Role::Editor)
+        .raw("text/csv", res.text.clone())
+        .send()
+        .await;
+    back.expect(200);
+    assert_eq!(back.body["replaced"], 4);
+    // JSON otherwise.
+    let res = app
+        .get("/api/v1/indicators/values?series=national")
+        .with_role(Role::Viewer)
+        .send()
+        .await;
+    res.expect(200);
+    assert_eq!(res.body["total"], 1);
+    assert_eq!(res.body["items"][0]["note"], "DCSF, provisional");
+}
+
+#[actix_web::test]
+async fn the_demo_loads_every_indicator_and_measure_once() {
+    let app = TestApp::spawn_with_demo().await;
+    let mut conn = app.state.conn().await.unwrap();
+    let again = trustplan::demo::load(&mut conn).await.unwrap();
+    assert_eq!(again.indicators.indicators, 0);
+    assert_eq!(again.indicators.values, 0);
+    drop(conn);
+    // 161 published points of the outcome measures and 13 service-plan
+    // actuals; 30 points have no usable period or value.
+    let all = app
+        .get("/api/v1/indicators/values?limit=1")
+        .with_role(Role::Viewer)
+        .send()
+        .await;
+    assert_eq!(all.body["total"], 174);
+    let ni59 = indicator_id(&app, "NI59").await;
+    let res = app
+        .get(&format!("/api/v1/indicators/{ni59}"))
+        .with_role(Role::Viewer)
+        .send()
+        .await;
+    assert_eq!(res.body["lead_organisation"]["code"], "HBC-SS");
+    assert_eq!(res.body["frequency"], "quarterly");
+    assert_eq!(res.body["decimals"], 1);
+    let targets = app
+        .get(&format!("/api/v1/indicators/{ni59}/targets"))
+        .with_role(Role::Viewer)
+        .send()
+        .await;
+    let t: Vec<(String, f64)> = targets.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["period"]["code"].as_str().unwrap().to_string(),
+                t["value"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        t,
+        [
+            ("FY2008-09".to_string(), 90.0),
+            ("FY2009-10".to_string(), 91.0),
+            ("FY2010-11".to_string(), 91.5),
+            ("FY2011-12".to_string(), 92.0)
+        ]
+    );
+    let values = app
+        .get(&format!("/api/v1/indicators/{ni59}/values"))
+        .with_role(Role::Viewer)
+        .send()
+        .await;
+    assert_eq!(values.body["total"], 1);
+    assert_eq!(values.body["items"][0]["period"]["code"], "FY2007-08");
+    assert_eq!(values.body["items"][0]["value"], 89.3);
+    // NI65's unclear polarity is loaded as maintain, with a note.
+    let ni65 = indicator_id(&app, "NI65").await;
+    let res = app
+        .get(&format!("/api/v1/indicators/{ni65}"))
+        .with_role(Role::Viewer)
+        .send()
+        .await;
+    assert_eq!(res.body["polarity"], "maintain");
+    assert!(res.body["notes"].as_str().unwrap().contains("maintain"));
+    // An outcome measure with sub-group breakdowns.
+    let om16 = indicator_id(&app, "OM16").await;
+    let res = app
+        .get(&format!(
+            "/api/v1/indicators/{om16}/values?breakdown=Care%20leavers"
+        ))
+        .with_role(Role::Viewer)
+        .send()
+        .await;
+    assert_eq!(res.body["total"], 3);
+    assert_eq!(res.body["items"][1]["period"]["code"], "CY2008");
+    assert_eq!(res.body["items"][1]["value"], 39.1);
+    let om25 = indicator_id(&app, "OM25").await;
+    let res = app
+        .get(&format!(
+            "/api/v1/indicators/{om25}/values?series=statistical_neighbours"
+        ))
+        .with_role(Role::Viewer)
+        .send()
+        .await;
+    assert_eq!(res.body["total"], 5);
+}
+
+#[actix_web::test]
+async fn a_retried_import_with_an_idempotency_key_writes_once() {
+    let (app, _) = app_with_indicator().await;
+    let send = || {
+        app.post("/api/v1/indicators/values/import")
+            .with_role(Role::Editor)
+            .header("idempotency-key", "q1-return-2009")
+            .raw("text/csv", CSV_OK)
+            .send()
+    };
+    let first = send().await;
+    first.expect(200);
+    let again = send().await;
+    again.expect(200);
+    assert_eq!(again.body, first.body);
+    assert_eq!(again.body["created"], 4);
+    let audit = app
+        .get("/api/v1/audit?action=value&limit=500")
+        .with_role(Role::Admin)
+        .send()
+        .await;
+    assert_eq!(audit.body["total"], 4);
+}
