@@ -27,6 +27,7 @@ use crate::db::inspections::recommendation_queries;
 use crate::db::progress::Deliverable;
 use crate::db::records::{self, Record};
 use crate::domain::deliverable::{is_overdue, today, DeliverableStatus, Rollup, RollupStatus};
+use crate::domain::performance::Rag;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::{created_record, new_id, ok_record, ApiJson, Ctx, IfMatch, Patch, Versioned};
 use crate::list::{
@@ -1235,7 +1236,7 @@ pub async fn create_improvement_action_update(
 }
 
 /// An improvement area with its actions, in a trace.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TracedArea {
     pub area: ImprovementArea,
     pub actions: Vec<ImprovementAction>,
@@ -1244,18 +1245,32 @@ pub struct TracedArea {
 }
 
 /// The whole chain under one recommendation.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RecommendationTrace {
     pub recommendation: Recommendation,
     /// The day overdue is judged on.
     pub as_of: NaiveDate,
-    /// `red` if anything under it is off track or overdue, else `amber` if
-    /// anything is at risk or amber, else `green`; `none` when nothing answers it yet.
+    /// `red` if anything under it is off track, overdue or red (actions,
+    /// milestones, indicators), else `amber` if anything is at risk or amber,
+    /// else `green`; `none` when nothing answers it yet.
     pub status: RollupStatus,
     /// The improvement areas that answer it, with their actions.
     pub areas: Vec<TracedArea>,
     /// The service objectives that take those areas up, with their milestone roll-ups.
     pub objectives: Vec<Objective>,
+    /// The indicators measuring those objectives, each with its computed
+    /// status for the latest period (ended by `as_of`) that has a figure;
+    /// `performance` is null for an indicator with no figure yet.
+    pub indicators: Vec<TracedIndicator>,
+}
+
+/// An indicator in a trace.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TracedIndicator {
+    pub indicator: crate::api::indicators::IndicatorRef,
+    /// The objectives of the trace it measures.
+    pub objective_ids: Vec<Uuid>,
+    pub performance: Option<crate::api::performance::IndicatorPerformance>,
 }
 
 /// Query of a trace.
@@ -1271,8 +1286,9 @@ pub struct TraceQuery {
 ///
 /// Every role may read. The chain in one answer: the areas answering the
 /// recommendation, their actions with status and overdue flags, the
-/// objectives taking them up with their milestone roll-ups, and an overall
-/// status. A fixed number of queries whatever its size.
+/// objectives taking them up with their milestone roll-ups, those
+/// objectives' indicators with their latest computed status, and an overall
+/// status. A bounded number of queries whatever its size.
 #[utoipa::path(
     tag = "recommendations",
     params(("id" = Uuid, Path, description = "Recommendation id"), TraceQuery),
@@ -1359,9 +1375,22 @@ pub async fn trace_recommendation(
             }
         })
         .collect();
+    let indicators = traced_indicators(&mut conn, &objectives, as_of).await?;
+    let indicator_statuses =
+        indicators
+            .iter()
+            .map(|i| match i.performance.as_ref().map(|p| p.assessment.rag) {
+                Some(Rag::Red) => RollupStatus::Red,
+                Some(Rag::Amber) => RollupStatus::Amber,
+                Some(Rag::Green) => RollupStatus::Green,
+                _ => RollupStatus::None,
+            });
     let status = combine(
         overall.status,
-        objectives.iter().map(|o| o.milestones.status),
+        objectives
+            .iter()
+            .map(|o| o.milestones.status)
+            .chain(indicator_statuses),
     );
     Ok(HttpResponse::Ok().json(RecommendationTrace {
         recommendation,
@@ -1369,7 +1398,59 @@ pub async fn trace_recommendation(
         status,
         areas: traced,
         objectives,
+        indicators,
     }))
+}
+
+/// The indicators of `objectives` with their latest computed status: a
+/// query for the links, one for the rows, one for the latest periods, and
+/// three per distinct latest period.
+async fn traced_indicators(
+    conn: &mut AsyncPgConnection,
+    objectives: &[Objective],
+    as_of: NaiveDate,
+) -> ApiResult<Vec<TracedIndicator>> {
+    let objective_ids: Vec<Uuid> = objectives.iter().map(|o| o.id).collect();
+    let links = crate::db::links::indicators_of_objectives(conn, &objective_ids).await?;
+    let ids: Vec<Uuid> = links
+        .iter()
+        .map(|(_, i)| *i)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut rows = crate::db::indicators::find_many(conn, &ids).await?;
+    rows.retain(|r| r.archived_at.is_none());
+    rows.sort_by(|a, b| a.code.cmp(&b.code));
+    let latest = crate::db::links::latest_area_periods(conn, &ids, as_of).await?;
+    let mut by_period: HashMap<String, Vec<crate::db::indicators::IndicatorRow>> = HashMap::new();
+    for row in &rows {
+        if let Some((_, period)) = latest.iter().find(|(i, _)| *i == row.id) {
+            by_period
+                .entry(period.clone())
+                .or_default()
+                .push(row.clone());
+        }
+    }
+    let mut performances = HashMap::new();
+    for (code, group) in by_period {
+        let period = crate::domain::period::Period::parse(&code)
+            .map_err(|e| ApiError::Internal(format!("stored period: {e}")))?;
+        for p in crate::api::performance::compute(conn, &group, &period).await? {
+            performances.insert(p.indicator.id, p);
+        }
+    }
+    Ok(rows
+        .iter()
+        .map(|r| TracedIndicator {
+            indicator: crate::api::indicators::IndicatorRef::from(r),
+            objective_ids: links
+                .iter()
+                .filter(|(_, i)| *i == r.id)
+                .map(|(o, _)| *o)
+                .collect(),
+            performance: performances.remove(&r.id),
+        })
+        .collect())
 }
 
 /// The worst of several statuses (`none` counts for nothing).

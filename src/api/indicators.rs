@@ -13,8 +13,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::api::history::{history_page, AuditPage};
+use crate::api::objectives::{check_priorities, ObjectiveRef};
 use crate::api::organisations::OrganisationRef;
 use crate::api::performance::{self, IndicatorPerformance};
+use crate::api::priorities::{PriorityRef, PrioritySet};
 use crate::auth::{AuthUser, Role};
 use crate::db::audit;
 use crate::db::indicators::{self as db, IndicatorChanges, IndicatorRow, NewIndicatorRow};
@@ -206,6 +208,12 @@ pub struct Indicator {
     pub data_source: Option<String>,
     /// Caveats, original wording of the source, how it was read.
     pub notes: Option<String>,
+    /// The priorities it serves (area of focus, corporate priority, ...).
+    pub priority_ids: Vec<Uuid>,
+    pub priorities: Vec<PriorityRef>,
+    /// The objectives it measures (linked with `PUT /objectives/{id}/indicators/{indicator_id}`).
+    pub objective_ids: Vec<Uuid>,
+    pub objectives: Vec<ObjectiveRef>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Incremented by every change; the `ETag`.
@@ -255,8 +263,29 @@ pub async fn to_dtos(
 ) -> ApiResult<Vec<Indicator>> {
     let org_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.lead_organisation_id).collect();
     let leads = orgs::find_many(conn, &org_ids).await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let priority_links = crate::db::links::priorities_of_indicators(conn, &ids).await?;
+    let objective_links = crate::db::links::objectives_of_indicators(conn, &ids).await?;
     rows.into_iter()
         .map(|r| {
+            let mut priorities = Vec::new();
+            for l in priority_links.iter().filter(|l| l.objective_id == r.id) {
+                priorities.push(PriorityRef {
+                    id: l.id,
+                    set: PrioritySet::from_db(&l.set)?,
+                    code: l.code.clone(),
+                    title: l.title.clone(),
+                });
+            }
+            let objectives: Vec<ObjectiveRef> = objective_links
+                .iter()
+                .filter(|l| l.0 == r.id)
+                .map(|l| ObjectiveRef {
+                    id: l.1,
+                    code: l.2.clone(),
+                    title: l.3.clone(),
+                })
+                .collect();
             let lead_organisation = r
                 .lead_organisation_id
                 .and_then(|p| leads.iter().find(|o| o.id == p))
@@ -280,6 +309,10 @@ pub async fn to_dtos(
                 lead_organisation,
                 data_source: r.data_source,
                 notes: r.notes,
+                priority_ids: priorities.iter().map(|p| p.id).collect(),
+                priorities,
+                objective_ids: objectives.iter().map(|o| o.id).collect(),
+                objectives,
                 created_at: r.created_at,
                 updated_at: r.updated_at,
                 version: r.version,
@@ -387,6 +420,9 @@ pub struct NewIndicator {
     pub data_source: Option<String>,
     #[serde(default)]
     pub notes: Option<String>,
+    /// The priorities it serves.
+    #[serde(default)]
+    pub priority_ids: Vec<Uuid>,
 }
 
 /// A JSON merge patch of an indicator: the fields given change, `null`
@@ -442,7 +478,18 @@ pub struct IndicatorPatch {
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub notes: Patch<String>,
+    /// Replaces the priority links.
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<Uuid>>)]
+    pub priority_ids: Patch<Vec<Uuid>>,
 }
+
+/// Indicators linked to any of the priorities `$1`.
+pub const PRIORITY_FILTER: &str = "EXISTS (SELECT 1 FROM indicator_priorities l \
+     WHERE l.indicator_id = indicators.id AND l.priority_id = ANY($1))";
+/// Indicators linked to any of the objectives `$1`.
+pub const OBJECTIVE_FILTER: &str = "EXISTS (SELECT 1 FROM objective_indicators l \
+     WHERE l.indicator_id = indicators.id AND l.objective_id = ANY($1))";
 
 /// Filters of `GET /indicators`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -468,6 +515,10 @@ pub struct IndicatorFilters {
     polarity: Option<String>,
     /// Led by any of these organisations (comma-separated ids).
     lead_organisation_id: Option<String>,
+    /// Serving any of these priorities (comma-separated ids).
+    priority_id: Option<String>,
+    /// Measuring any of these objectives (comma-separated ids).
+    objective_id: Option<String>,
     /// Free text in ref, title or description.
     q: Option<String>,
     /// A period code (`FY2009-10-Q2`): adds each indicator's computed
@@ -508,6 +559,8 @@ const LIST: ListSpec = ListSpec {
                 "indicators.description",
             ]),
         ),
+        Filter::new("priority_id", FilterKind::UuidSql(PRIORITY_FILTER)),
+        Filter::new("objective_id", FilterKind::UuidSql(OBJECTIVE_FILTER)),
         Filter::new("period", FilterKind::Manual),
         Filter::new("rag", FilterKind::Manual),
     ],
@@ -570,7 +623,20 @@ pub async fn list_indicators(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     user.require(Role::Viewer)?;
+    indicators_response(&req, &state, None).await
+}
+
+/// A page of indicators under the query of `req` and, when given, an extra
+/// condition of the caller's (e.g. "linked to this objective").
+pub async fn indicators_response(
+    req: &HttpRequest,
+    state: &AppState,
+    extra: Option<DynSql>,
+) -> ApiResult<HttpResponse> {
     let mut p = ListParams::parse(req.query_string(), LIST)?;
+    if let Some(cond) = extra {
+        p.add_condition(cond);
+    }
     let period = p.filter("period").map(query_period).transpose()?;
     let rags = p.filter("rag").map(parse_rags).transpose()?;
     if rags.is_some() && period.is_none() {
@@ -607,7 +673,7 @@ pub async fn list_indicators(
             item.performance = Some(Box::new(computed.swap_remove(pos)));
         }
     }
-    Ok(p.page(items, total)?.respond(&req))
+    Ok(p.page(items, total)?.respond(req))
 }
 
 /// Get an indicator
@@ -711,6 +777,7 @@ pub async fn create_indicator(
             if let Some(lead) = body.lead_organisation_id {
                 check_lead(conn, &mut errors, lead).await?;
             }
+            check_priorities(conn, &mut errors, &body.priority_ids).await?;
             errors.finish()?;
             let row = db::insert(
                 conn,
@@ -739,6 +806,7 @@ pub async fn create_indicator(
             )
             .await
             .map_err(|e| duplicate_ref(e, &body.r#ref))?;
+            crate::db::links::set_indicator_priorities(conn, row.id, &body.priority_ids).await?;
             let indicator = to_dtos(conn, vec![row]).await?.remove(0);
             audit::record::<(), _>(
                 conn,
@@ -834,6 +902,10 @@ pub async fn update_indicator(
             if let Some(Some(l)) = lead {
                 check_lead(conn, &mut errors, l).await?;
             }
+            let priority_ids = patch.priority_ids.required("/priority_ids", &mut errors.0);
+            if let Some(ids) = &priority_ids {
+                check_priorities(conn, &mut errors, ids).await?;
+            }
             errors.finish()?;
             let changes = IndicatorChanges {
                 code: code.clone(),
@@ -857,6 +929,9 @@ pub async fn update_indicator(
             db::update(conn, id, &changes)
                 .await
                 .map_err(|e| duplicate_ref(e, code.as_deref().unwrap_or("")))?;
+            if let Some(ids) = &priority_ids {
+                crate::db::links::set_indicator_priorities(conn, id, ids).await?;
+            }
             let after = Indicator::load(conn, id).await?;
             audit::record(
                 conn,

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::{Deserialize, Serialize};
@@ -85,6 +85,8 @@ pub struct Objective {
     pub strategy_method: Option<String>,
     /// Its milestones by status, overdue as of `as_of` (default today), and the overall status.
     pub milestones: Rollup,
+    /// The indicators that measure it (`GET /objectives/{id}/indicators` lists them).
+    pub indicator_ids: Vec<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
@@ -144,7 +146,7 @@ pub async fn objective_refs(
         .collect())
 }
 
-/// Turns rows into the API shape: five queries whatever the number of rows.
+/// Turns rows into the API shape: six queries whatever the number of rows.
 pub(crate) async fn to_dtos(
     conn: &mut AsyncPgConnection,
     rows: Vec<ObjectiveRow>,
@@ -155,6 +157,7 @@ pub(crate) async fn to_dtos(
     let orgs = org_refs(conn, rows.iter().filter_map(|r| r.lead_organisation_id)).await?;
     let links = db::linked_priorities(conn, &ids).await?;
     let rollups = db::rollups(conn, &ids, as_of).await?;
+    let indicator_links = crate::db::links::indicators_of_objectives(conn, &ids).await?;
     rows.into_iter()
         .map(|r| {
             let mut priorities = Vec::new();
@@ -178,6 +181,11 @@ pub(crate) async fn to_dtos(
                 risk_initial_band: r.risk_initial.and_then(band),
                 risk_residual_band: r.risk_residual.and_then(band),
                 milestones: rollups.get(&r.id).cloned().unwrap_or_default(),
+                indicator_ids: indicator_links
+                    .iter()
+                    .filter(|(o, _)| *o == r.id)
+                    .map(|(_, i)| *i)
+                    .collect(),
                 id: r.id,
                 plan_id: r.plan_id,
                 code: r.code,
@@ -314,7 +322,7 @@ fn check_codes(errors: &mut Errors, pointer: &str, codes: &[String]) {
     }
 }
 
-async fn check_priorities(
+pub(crate) async fn check_priorities(
     conn: &mut AsyncPgConnection,
     errors: &mut Errors,
     ids: &[Uuid],
@@ -1085,6 +1093,143 @@ pub async fn update_risk(
     Ok(ok_record(&risk))
 }
 
+/// Indicators of an objective
+///
+/// Every role may read. The indicators linked to the objective, with the
+/// filters and sorts of `GET /indicators` (including `period` for their
+/// computed status).
+#[utoipa::path(
+    tag = "objectives",
+    params(
+        ("id" = Uuid, Path, description = "Objective id"),
+        crate::api::ListQuery,
+        crate::api::indicators::IndicatorFilters
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One page of indicators", body = crate::api::indicators::IndicatorPage),
+        (status = 400, description = "Unknown or malformed query parameter", body = ErrorBody),
+        (status = 404, description = "No such objective", body = ErrorBody),
+        (status = 422, description = "`period` is not a period code", body = ErrorBody),
+    )
+)]
+#[get("/{id}/indicators")]
+pub async fn list_objective_indicators(
+    req: HttpRequest,
+    user: AuthUser,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    user.require(Role::Viewer)?;
+    {
+        let mut conn = state.conn().await?;
+        db::find(&mut conn, *id)
+            .await
+            .map_err(|e| not_found(e, "objective", *id))?;
+    }
+    let cond = DynSql::raw(
+        "EXISTS (SELECT 1 FROM objective_indicators l WHERE l.indicator_id = indicators.id \
+         AND l.objective_id = ",
+    )
+    .bind(id.to_string())
+    .sql("::uuid)");
+    crate::api::indicators::indicators_response(&req, &state, Some(cond)).await
+}
+
+async fn change_link(
+    ctx: &Ctx,
+    state: &AppState,
+    objective_id: Uuid,
+    indicator_id: Uuid,
+    link: bool,
+) -> ApiResult<HttpResponse> {
+    ctx.require(Role::Editor)?;
+    let actor = ctx.actor();
+    let mut conn = state.conn().await?;
+    conn.transaction::<(), ApiError, _>(async move |conn| {
+        let before: Objective = records::lock(conn, objective_id, None).await?;
+        crate::api::indicators::find_row(conn, indicator_id).await?;
+        let changed = if link {
+            crate::db::links::link(conn, objective_id, indicator_id).await?
+        } else {
+            crate::db::links::unlink(conn, objective_id, indicator_id).await?
+        };
+        if !link && !changed {
+            return Err(ApiError::NotFound(
+                "this indicator is not linked to this objective".into(),
+            ));
+        }
+        if changed {
+            records::bump(conn, Objective::TABLE, objective_id).await?;
+            let after = Objective::load(conn, objective_id).await?;
+            let action = if link { "link" } else { "unlink" };
+            audit::record(
+                conn,
+                &actor,
+                action,
+                Objective::ENTITY,
+                objective_id,
+                Some(&before),
+                Some(&after),
+            )
+            .await?;
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Link an indicator to an objective
+///
+/// Editors and admins. Idempotent: linking a linked indicator changes nothing.
+#[utoipa::path(
+    tag = "objectives",
+    params(
+        ("id" = Uuid, Path, description = "Objective id"),
+        ("indicator_id" = Uuid, Path, description = "Indicator id"),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Linked"),
+        (status = 404, description = "No such objective or indicator", body = ErrorBody),
+    )
+)]
+#[put("/{id}/indicators/{indicator_id}")]
+pub async fn link_objective_indicator(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    path: web::Path<(Uuid, Uuid)>,
+) -> ApiResult<HttpResponse> {
+    let (id, indicator_id) = *path;
+    change_link(&ctx, &state, id, indicator_id, true).await
+}
+
+/// Unlink an indicator from an objective
+///
+/// Editors and admins.
+#[utoipa::path(
+    tag = "objectives",
+    params(
+        ("id" = Uuid, Path, description = "Objective id"),
+        ("indicator_id" = Uuid, Path, description = "Indicator id"),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Unlinked"),
+        (status = 404, description = "No such objective or indicator, or they are not linked", body = ErrorBody),
+    )
+)]
+#[delete("/{id}/indicators/{indicator_id}")]
+pub async fn unlink_objective_indicator(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    path: web::Path<(Uuid, Uuid)>,
+) -> ApiResult<HttpResponse> {
+    let (id, indicator_id) = *path;
+    change_link(&ctx, &state, id, indicator_id, false).await
+}
+
 /// Risk register handlers.
 pub mod risks {
     use super::*;
@@ -1116,6 +1261,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(archive::restore_objective)
         .service(archive::objective_history)
         .service(list_objective_risks)
+        .service(list_objective_indicators)
+        .service(link_objective_indicator)
+        .service(unlink_objective_indicator)
         .service(create_objective_risk)
         .service(crate::api::milestones::list_objective_milestones);
 }

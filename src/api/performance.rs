@@ -443,6 +443,10 @@ pub struct ReportQuery {
     lead_organisation_id: Option<String>,
     /// Key indicators only (`true`) or the others (`false`).
     key: Option<bool>,
+    /// Serving any of these priorities (comma-separated ids).
+    priority_id: Option<String>,
+    /// Measuring any of these objectives (comma-separated ids).
+    objective_id: Option<String>,
     /// Any of these indicator kinds (comma-separated).
     kind: Option<String>,
     /// Any of these refs (comma-separated).
@@ -466,6 +470,14 @@ const REPORT: ListSpec = ListSpec {
             FilterKind::Uuid("indicators.lead_organisation_id"),
         ),
         Filter::new("key", FilterKind::Bool("indicators.key_indicator")),
+        Filter::new(
+            "priority_id",
+            FilterKind::UuidSql(crate::api::indicators::PRIORITY_FILTER),
+        ),
+        Filter::new(
+            "objective_id",
+            FilterKind::UuidSql(crate::api::indicators::OBJECTIVE_FILTER),
+        ),
         Filter::new(
             "kind",
             FilterKind::Vocab(

@@ -7,6 +7,7 @@ pub mod idempotency;
 pub mod improvement;
 pub mod indicators;
 pub mod inspections;
+pub mod links;
 pub mod milestones;
 pub mod objectives;
 pub mod organisations;

@@ -108,6 +108,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    indicator_priorities (indicator_id, priority_id) {
+        indicator_id -> Uuid,
+        priority_id -> Uuid,
+    }
+}
+
+diesel::table! {
     indicator_targets (id) {
         id -> Uuid,
         indicator_id -> Uuid,
@@ -221,6 +228,13 @@ diesel::table! {
         updated_at -> Timestamptz,
         version -> Int4,
         archived_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    objective_indicators (objective_id, indicator_id) {
+        objective_id -> Uuid,
+        indicator_id -> Uuid,
     }
 }
 
@@ -377,12 +391,16 @@ diesel::joinable!(improvement_area_recommendations -> improvement_areas (area_id
 diesel::joinable!(improvement_area_recommendations -> recommendations (recommendation_id));
 diesel::joinable!(improvement_areas -> plans (plan_id));
 diesel::joinable!(indicator_commentary -> indicators (indicator_id));
+diesel::joinable!(indicator_priorities -> indicators (indicator_id));
+diesel::joinable!(indicator_priorities -> priorities (priority_id));
 diesel::joinable!(indicator_targets -> indicators (indicator_id));
 diesel::joinable!(indicator_values -> indicators (indicator_id));
 diesel::joinable!(indicators -> organisations (lead_organisation_id));
 diesel::joinable!(judgements -> inspections (inspection_id));
 diesel::joinable!(milestones -> objectives (objective_id));
 diesel::joinable!(milestones -> organisations (lead_organisation_id));
+diesel::joinable!(objective_indicators -> indicators (indicator_id));
+diesel::joinable!(objective_indicators -> objectives (objective_id));
 diesel::joinable!(objective_priorities -> objectives (objective_id));
 diesel::joinable!(objective_priorities -> priorities (priority_id));
 diesel::joinable!(objectives -> organisations (lead_organisation_id));
@@ -404,12 +422,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     improvement_area_recommendations,
     improvement_areas,
     indicator_commentary,
+    indicator_priorities,
     indicator_targets,
     indicator_values,
     indicators,
     inspections,
     judgements,
     milestones,
+    objective_indicators,
     objective_priorities,
     objectives,
     organisations,

@@ -44,6 +44,8 @@ pub struct DemoReport {
     pub improvement_areas: usize,
     pub improvement_actions: usize,
     pub indicators: IndicatorsReport,
+    /// Links of indicators to objectives and priorities.
+    pub indicator_links: usize,
 }
 
 /// Loads the demo data set in one transaction.
@@ -57,6 +59,7 @@ pub async fn load(conn: &mut AsyncPgConnection) -> ApiResult<DemoReport> {
         let risks = plans::load_risks(conn, &actor).await?;
         let milestones = plans::load_milestones(conn, &actor).await?;
         let indicators = load_indicators(conn, &actor).await?;
+        let indicator_links = plans::link_indicators(conn).await?;
         let inspections = inspections::load_inspections(conn, &actor).await?;
         let judgements = inspections::load_judgements(conn, &actor).await?;
         let recommendations = inspections::load_recommendations(conn, &actor).await?;
@@ -75,6 +78,7 @@ pub async fn load(conn: &mut AsyncPgConnection) -> ApiResult<DemoReport> {
             risks,
             milestones,
             indicators,
+            indicator_links,
         })
     })
     .await

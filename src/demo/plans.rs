@@ -445,3 +445,90 @@ pub async fn load_milestones(conn: &mut AsyncPgConnection, actor: &Actor) -> Api
     audit_created(conn, actor, "milestone", &records).await?;
     Ok(records.len())
 }
+
+#[derive(Deserialize)]
+struct DemoIndicatorLinks {
+    #[serde(rename = "ref")]
+    code: String,
+    area_of_focus: Option<i32>,
+    corporate_priority_code: Option<String>,
+    linked_objectives: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct DemoMeasureLinks {
+    id: String,
+    ambition_code: Option<String>,
+}
+
+/// Links the demo indicators to the objectives they measure and the
+/// priorities they serve, as the plans print them. Returns the links added.
+pub async fn link_indicators(conn: &mut AsyncPgConnection) -> ApiResult<usize> {
+    use crate::db::schema::{indicator_priorities, indicators, objective_indicators};
+    let service: Vec<DemoIndicatorLinks> =
+        serde_json::from_str(include_str!("../../demo/indicators.json"))?;
+    let measures: Vec<DemoMeasureLinks> =
+        serde_json::from_str(include_str!("../../demo/outcome_measures.json"))?;
+    let indicator_ids: HashMap<String, Uuid> = indicators::table
+        .select((indicators::code, indicators::id))
+        .load::<(String, Uuid)>(conn)
+        .await?
+        .into_iter()
+        .collect();
+    let objectives = service_objective_ids(conn).await?;
+    let all_priorities: HashMap<String, Uuid> = priorities::table
+        .select((priorities::code, priorities::id))
+        .load::<(String, Uuid)>(conn)
+        .await?
+        .into_iter()
+        .collect();
+    let mut objective_links = Vec::new();
+    let mut priority_links = Vec::new();
+    for i in service {
+        let id = *indicator_ids
+            .get(&i.code)
+            .ok_or_else(|| missing("indicator", &i.code))?;
+        for o in &i.linked_objectives {
+            let (objective_id, _) = *objectives.get(o).ok_or_else(|| missing("objective", o))?;
+            objective_links.push((
+                objective_indicators::objective_id.eq(objective_id),
+                objective_indicators::indicator_id.eq(id),
+            ));
+        }
+        let codes = i
+            .corporate_priority_code
+            .into_iter()
+            .chain(i.area_of_focus.map(|n| format!("AOF{n}")));
+        for code in codes {
+            let priority_id = *all_priorities
+                .get(&code)
+                .ok_or_else(|| missing("priority", &code))?;
+            priority_links.push((
+                indicator_priorities::indicator_id.eq(id),
+                indicator_priorities::priority_id.eq(priority_id),
+            ));
+        }
+    }
+    for m in measures {
+        if let (Some(id), Some(code)) = (indicator_ids.get(&m.id), m.ambition_code) {
+            let priority_id = *all_priorities
+                .get(&code)
+                .ok_or_else(|| missing("priority", &code))?;
+            priority_links.push((
+                indicator_priorities::indicator_id.eq(*id),
+                indicator_priorities::priority_id.eq(priority_id),
+            ));
+        }
+    }
+    let added = diesel::insert_into(objective_indicators::table)
+        .values(objective_links)
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?
+        + diesel::insert_into(indicator_priorities::table)
+            .values(priority_links)
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await?;
+    Ok(added)
+}

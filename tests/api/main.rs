@@ -6,6 +6,7 @@ mod auth;
 mod helpers;
 mod idempotency;
 mod indicators;
+mod links;
 mod lists;
 mod milestones;
 mod objectives;

@@ -1,0 +1,2 @@
+DROP TABLE indicator_priorities;
+DROP TABLE objective_indicators;
