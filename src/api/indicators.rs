@@ -5,7 +5,7 @@
 //! registers the whole `/indicators` scope.
 
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -138,11 +138,7 @@ const POLARITY_WORDS: &[&str] = &["higher_is_better", "lower_is_better", "mainta
 const RAG_WORDS: &[&str] = &["green", "amber", "red", "no_target", "missing", "pending"];
 
 /// Today's date in Europe/London: what "has the period ended" is judged against.
-pub fn today() -> NaiveDate {
-    Utc::now()
-        .with_timezone(&chrono_tz::Europe::London)
-        .date_naive()
-}
+pub use crate::domain::deliverable::today;
 
 /// Parses a period code given at `pointer`; a bad code is a 422 carrying
 /// the period parser's message.
