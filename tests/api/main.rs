@@ -5,7 +5,9 @@
 mod auth;
 mod helpers;
 mod idempotency;
+mod improvement;
 mod indicators;
+mod inspections;
 mod links;
 mod lists;
 mod milestones;
