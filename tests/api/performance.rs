@@ -252,7 +252,9 @@ async fn performance_lists_take_the_same_number_of_queries_for_1_or_83_indicator
         let one = statements(&small, path).await;
         let many = statements(&big, path).await;
         assert_eq!(one, many, "{path}: {one} statements for 1, {many} for 83");
-        assert!(many <= 8, "{path}: {many}");
+        // Pool check, count, page, lead organisations, priority and objective links, and the
+        // performance queries (targets, values, commentary).
+        assert!(many <= 10, "{path}: {many}");
     }
 }
 
