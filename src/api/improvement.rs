@@ -1142,9 +1142,7 @@ pub async fn list_improvement_action_updates(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     user.require(Role::Viewer)?;
-    let mut conn = state.conn().await?;
-    ImprovementAction::load(&mut conn, *id).await?;
-    progress::list(&req, &mut conn, Deliverable::ImprovementAction(*id)).await
+    progress::list_for::<ImprovementAction>(&req, &state, *id).await
 }
 
 /// Get one progress update of an improvement action
@@ -1168,9 +1166,7 @@ pub async fn get_improvement_action_update(
 ) -> ApiResult<HttpResponse> {
     user.require(Role::Viewer)?;
     let (id, update_id) = *path;
-    let mut conn = state.conn().await?;
-    let update = progress::get(&mut conn, Deliverable::ImprovementAction(id), update_id).await?;
-    Ok(HttpResponse::Ok().json(update))
+    progress::get_for::<ImprovementAction>(&state, id, update_id).await
 }
 
 /// Report progress on an improvement action
@@ -1206,33 +1202,7 @@ pub async fn create_improvement_action_update(
     if_match: crate::http::OptionalIfMatch,
     body: ApiJson<progress::NewProgressUpdate>,
 ) -> ApiResult<HttpResponse> {
-    ctx.require(Role::Contributor)?;
-    let (id, body) = (*id, body.0);
-    let user = ctx.user.clone();
-    let actor = ctx.actor();
-    let mut conn = state.conn().await?;
-    let update = conn
-        .transaction::<ProgressUpdate, ApiError, _>(async move |conn| {
-            let before: ImprovementAction =
-                records::lock(conn, id, if_match.0.map(|m| m.0)).await?;
-            progress::authorize(&user, &before.lead_organisations.iter().collect::<Vec<_>>())?;
-            progress::record(
-                conn,
-                &actor,
-                &user,
-                Deliverable::ImprovementAction(id),
-                &before,
-                body,
-            )
-            .await
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            actix_web::http::header::LOCATION,
-            format!("/api/v1/improvement-actions/{id}/updates/{}", update.id),
-        ))
-        .json(update))
+    progress::create_for::<ImprovementAction>(&ctx, &state, *id, if_match, body.0).await
 }
 
 /// An improvement area with its actions, in a trace.
@@ -1511,4 +1481,16 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(archive::delete_improvement_area)
         .service(archive::restore_improvement_area)
         .service(archive::improvement_area_history);
+}
+
+impl progress::Reportable for ImprovementAction {
+    const COLLECTION: &'static str = "/api/v1/improvement-actions";
+
+    fn deliverable(id: Uuid) -> Deliverable {
+        Deliverable::ImprovementAction(id)
+    }
+
+    fn leads(&self) -> Vec<&OrganisationRef> {
+        self.lead_organisations.iter().collect()
+    }
 }

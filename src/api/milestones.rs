@@ -626,9 +626,7 @@ pub async fn list_milestone_updates(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     user.require(Role::Viewer)?;
-    let mut conn = state.conn().await?;
-    Milestone::load(&mut conn, *id).await?;
-    progress::list(&req, &mut conn, Deliverable::Milestone(*id)).await
+    progress::list_for::<Milestone>(&req, &state, *id).await
 }
 
 /// Get one progress update of a milestone
@@ -652,9 +650,7 @@ pub async fn get_milestone_update(
 ) -> ApiResult<HttpResponse> {
     user.require(Role::Viewer)?;
     let (id, update_id) = *path;
-    let mut conn = state.conn().await?;
-    let update = progress::get(&mut conn, Deliverable::Milestone(id), update_id).await?;
-    Ok(HttpResponse::Ok().json(update))
+    progress::get_for::<Milestone>(&state, id, update_id).await
 }
 
 /// Report progress on a milestone
@@ -690,32 +686,7 @@ pub async fn create_milestone_update(
     if_match: crate::http::OptionalIfMatch,
     body: ApiJson<progress::NewProgressUpdate>,
 ) -> ApiResult<HttpResponse> {
-    ctx.require(Role::Contributor)?;
-    let (id, body) = (*id, body.0);
-    let user = ctx.user.clone();
-    let actor = ctx.actor();
-    let mut conn = state.conn().await?;
-    let update = conn
-        .transaction::<ProgressUpdate, ApiError, _>(async move |conn| {
-            let before: Milestone = records::lock(conn, id, if_match.0.map(|m| m.0)).await?;
-            progress::authorize(&user, &before.lead_organisation.iter().collect::<Vec<_>>())?;
-            progress::record(
-                conn,
-                &actor,
-                &user,
-                Deliverable::Milestone(id),
-                &before,
-                body,
-            )
-            .await
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            actix_web::http::header::LOCATION,
-            format!("/api/v1/milestones/{id}/updates/{}", update.id),
-        ))
-        .json(update))
+    progress::create_for::<Milestone>(&ctx, &state, *id, if_match, body.0).await
 }
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -729,4 +700,16 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(list_milestone_updates)
         .service(create_milestone_update)
         .service(get_milestone_update);
+}
+
+impl progress::Reportable for Milestone {
+    const COLLECTION: &'static str = "/api/v1/milestones";
+
+    fn deliverable(id: Uuid) -> Deliverable {
+        Deliverable::Milestone(id)
+    }
+
+    fn leads(&self) -> Vec<&OrganisationRef> {
+        self.lead_organisation.iter().collect()
+    }
 }

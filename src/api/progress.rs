@@ -258,3 +258,64 @@ pub fn overdue_sql(due: &str, status: &str, as_of: NaiveDate, overdue: bool) -> 
             .sql(format!(") OR ({due}) IS NULL"))
     }
 }
+
+/// A deliverable that takes progress updates (milestones, improvement actions).
+pub trait Reportable: Record {
+    /// Where its updates live, for `Location` headers, e.g. `/api/v1/milestones`.
+    const COLLECTION: &'static str;
+    /// Its updates' owner in `progress_updates`.
+    fn deliverable(id: Uuid) -> Deliverable;
+    /// The organisations whose contributors may report on it.
+    fn leads(&self) -> Vec<&OrganisationRef>;
+}
+
+/// `GET .../{id}/updates` of any deliverable.
+pub async fn list_for<R: Reportable>(
+    req: &HttpRequest,
+    state: &crate::AppState,
+    id: Uuid,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    R::load(&mut conn, id).await?;
+    list(req, &mut conn, R::deliverable(id)).await
+}
+
+/// `GET .../{id}/updates/{update_id}` of any deliverable.
+pub async fn get_for<R: Reportable>(
+    state: &crate::AppState,
+    id: Uuid,
+    update_id: Uuid,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    let update = get(&mut conn, R::deliverable(id), update_id).await?;
+    Ok(HttpResponse::Ok().json(update))
+}
+
+/// `POST .../{id}/updates` of any deliverable: locks it (checking `If-Match`
+/// when given), checks who may report, records the update and answers 201.
+pub async fn create_for<R: Reportable>(
+    ctx: &crate::http::Ctx,
+    state: &crate::AppState,
+    id: Uuid,
+    if_match: crate::http::OptionalIfMatch,
+    body: NewProgressUpdate,
+) -> ApiResult<HttpResponse> {
+    use diesel_async::AsyncConnection;
+    ctx.require(Role::Contributor)?;
+    let user = ctx.user.clone();
+    let actor = ctx.actor();
+    let mut conn = state.conn().await?;
+    let update = conn
+        .transaction::<ProgressUpdate, ApiError, _>(async move |conn| {
+            let before: R = crate::db::records::lock(conn, id, if_match.0.map(|m| m.0)).await?;
+            authorize(&user, &before.leads())?;
+            record(conn, &actor, &user, R::deliverable(id), &before, body).await
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("{}/{id}/updates/{}", R::COLLECTION, update.id),
+        ))
+        .json(update))
+}
