@@ -196,8 +196,12 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Openapi => {
-            let spec = trustplan::openapi();
-            println!("{}", spec.to_pretty_json().map_err(|e| e.to_string())?);
+            use std::io::Write;
+            let spec = trustplan::openapi()
+                .to_pretty_json()
+                .map_err(|e| e.to_string())?;
+            // A closed pipe (`trustplan openapi | head`) is not an error worth a panic.
+            let _ = writeln!(std::io::stdout(), "{spec}");
             Ok(())
         }
     }
