@@ -198,6 +198,24 @@ impl ResponseError for ApiError {
     }
 }
 
+/// A failed lookup by id: diesel's `NotFound` becomes a 404 naming the
+/// record (`no plan with id ...`); anything else maps as usual.
+pub fn not_found(e: DieselError, what: &str, id: uuid::Uuid) -> ApiError {
+    match e {
+        DieselError::NotFound => ApiError::NotFound(format!("no {what} with id {id}")),
+        e => e.into(),
+    }
+}
+
+/// A failed insert or update: a unique violation becomes a 409 with
+/// `message` (which names the taken code); anything else maps as usual.
+pub fn or_duplicate(e: DieselError, message: impl FnOnce() -> String) -> ApiError {
+    match ApiError::from(e) {
+        ApiError::Duplicate(_) => ApiError::Duplicate(message()),
+        other => other,
+    }
+}
+
 impl From<DieselError> for ApiError {
     fn from(err: DieselError) -> Self {
         match err {

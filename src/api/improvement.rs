@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::api::inspections::{recommendation_dtos, Recommendation};
 use crate::api::objectives::{objective_refs, Objective, ObjectiveRef};
 use crate::api::organisations::{check_org_ids, org_refs, OrganisationRef};
-use crate::api::plans::{not_found, plan_refs, PlanRef};
+use crate::api::plans::{plan_refs, PlanRef};
 use crate::api::progress::{self, overdue_sql, ProgressUpdate, ProgressUpdatePage};
 use crate::auth::{AuthUser, Role};
 use crate::db::audit;
@@ -28,6 +28,7 @@ use crate::db::progress::Deliverable;
 use crate::db::records::{self, Record};
 use crate::domain::deliverable::{is_overdue, today, DeliverableStatus, Rollup, RollupStatus};
 use crate::domain::performance::Rag;
+use crate::error::not_found;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::{created_record, new_id, ok_record, ApiJson, Ctx, IfMatch, Patch, Versioned};
 use crate::list::{
@@ -296,12 +297,7 @@ async fn check_area_links(
 }
 
 fn duplicate(e: diesel::result::Error, what: &str, code: &str) -> ApiError {
-    match ApiError::from(e) {
-        ApiError::Duplicate(_) => {
-            ApiError::Duplicate(format!("{what} with code {code:?} already exists"))
-        }
-        other => other,
-    }
+    crate::error::or_duplicate(e, || format!("{what} with code {code:?} already exists"))
 }
 
 /// Filters of `GET /improvement-areas`.

@@ -426,10 +426,9 @@ impl Record for Value {
     const ENTITY: &'static str = "indicator_value";
 
     async fn load(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Self> {
-        let row = db::find_value(conn, id).await.map_err(|e| match e {
-            diesel::result::Error::NotFound => ApiError::NotFound(format!("no value with id {id}")),
-            e => e.into(),
-        })?;
+        let row = db::find_value(conn, id)
+            .await
+            .map_err(|e| crate::error::not_found(e, "value", id))?;
         let indicator = find_row(conn, row.indicator_id).await?;
         Value::from_row(row, &indicator.code)
     }

@@ -246,10 +246,9 @@ impl Record for Indicator {
 
 /// The stored indicator; 404 when there is none.
 pub async fn find_row(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<IndicatorRow> {
-    db::find(conn, id).await.map_err(|e| match e {
-        diesel::result::Error::NotFound => ApiError::NotFound(format!("no indicator with id {id}")),
-        e => e.into(),
-    })
+    db::find(conn, id)
+        .await
+        .map_err(|e| crate::error::not_found(e, "indicator", id))
 }
 
 /// Turns rows into the API shape, loading every lead organisation in one query.
@@ -719,12 +718,9 @@ fn check_decimals(errors: &mut Errors, d: i16) {
 }
 
 fn duplicate_ref(e: diesel::result::Error, code: &str) -> ApiError {
-    match ApiError::from(e) {
-        ApiError::Duplicate(_) => {
-            ApiError::Duplicate(format!("an indicator with ref {code:?} already exists"))
-        }
-        other => other,
-    }
+    crate::error::or_duplicate(e, || {
+        format!("an indicator with ref {code:?} already exists")
+    })
 }
 
 fn trimmed(v: &Option<String>) -> Option<&str> {

@@ -9,7 +9,6 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::api::plans::not_found;
 use crate::auth::{AuthUser, Role};
 use crate::db::audit;
 use crate::db::inspections::{
@@ -19,6 +18,7 @@ use crate::db::inspections::{
 };
 use crate::db::records::{self, Record};
 use crate::db::sql::DynSql;
+use crate::error::not_found;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::{created_record, new_id, ok_record, ApiJson, Ctx, IfMatch, Patch, Versioned};
 use crate::list::{Filter, FilterKind, ListParams, ListSpec, SortField, SortType};
@@ -154,12 +154,7 @@ impl Record for Inspection {
 }
 
 fn duplicate(e: diesel::result::Error, what: &str, code: &str) -> ApiError {
-    match ApiError::from(e) {
-        ApiError::Duplicate(_) => {
-            ApiError::Duplicate(format!("{what} with code {code:?} already exists"))
-        }
-        other => other,
-    }
+    crate::error::or_duplicate(e, || format!("{what} with code {code:?} already exists"))
 }
 
 fn check_list(errors: &mut Errors, pointer: &str, items: &[String], max: usize) {

@@ -11,7 +11,6 @@ use uuid::Uuid;
 
 use crate::api::objectives::{objective_refs, ObjectiveRef};
 use crate::api::organisations::{check_org_ids, org_refs, OrganisationRef};
-use crate::api::plans::not_found;
 use crate::api::progress::{self, ProgressUpdate, ProgressUpdatePage};
 use crate::auth::{AuthUser, Role};
 use crate::db::audit;
@@ -21,6 +20,7 @@ use crate::db::records::{self, Record};
 use crate::db::sql::DynSql;
 use crate::domain::deliverable::{is_overdue, today, DeliverableStatus};
 use crate::domain::period::{Period, PeriodType};
+use crate::error::not_found;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::{created_record, new_id, ok_record, ApiJson, Ctx, IfMatch, Patch, Versioned};
 use crate::list::{
@@ -399,12 +399,9 @@ pub async fn get_milestone(
 }
 
 fn duplicate(e: diesel::result::Error, code: &str) -> ApiError {
-    match ApiError::from(e) {
-        ApiError::Duplicate(_) => ApiError::Duplicate(format!(
-            "the objective already has a milestone with code {code:?}"
-        )),
-        other => other,
-    }
+    crate::error::or_duplicate(e, || {
+        format!("the objective already has a milestone with code {code:?}")
+    })
 }
 
 fn check_due(errors: &mut Errors, due_on: Option<NaiveDate>) {

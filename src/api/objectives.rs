@@ -13,7 +13,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::api::organisations::{check_org_ids, org_refs, OrganisationRef};
-use crate::api::plans::{not_found, plan_refs, PlanRef};
+use crate::api::plans::{plan_refs, PlanRef};
 use crate::api::priorities::{priority_refs, PriorityRef, PrioritySet};
 use crate::auth::{AuthUser, Role};
 use crate::db::audit;
@@ -25,6 +25,7 @@ use crate::db::records::{self, Record};
 use crate::db::sql::DynSql;
 use crate::domain::deliverable::{today, Rollup};
 use crate::domain::risk::{band, RiskBand};
+use crate::error::not_found;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::{created_record, new_id, ok_record, ApiJson, Ctx, IfMatch, Patch, Versioned};
 use crate::list::{parse_date, Filter, FilterKind, ListParams, ListSpec, SortField, SortType};
@@ -337,12 +338,9 @@ pub(crate) async fn check_priorities(
 }
 
 fn duplicate(e: diesel::result::Error, code: &str) -> ApiError {
-    match ApiError::from(e) {
-        ApiError::Duplicate(_) => ApiError::Duplicate(format!(
-            "the plan already has an objective with code {code:?}"
-        )),
-        other => other,
-    }
+    crate::error::or_duplicate(e, || {
+        format!("the plan already has an objective with code {code:?}")
+    })
 }
 
 fn risk_band_condition(column: &str, name: &str, value: &str) -> ApiResult<DynSql> {
@@ -904,12 +902,7 @@ pub async fn list_objective_risks(
 }
 
 fn risk_duplicate(e: diesel::result::Error, code: &str) -> ApiError {
-    match ApiError::from(e) {
-        ApiError::Duplicate(_) => {
-            ApiError::Duplicate(format!("a risk with code {code:?} already exists"))
-        }
-        other => other,
-    }
+    crate::error::or_duplicate(e, || format!("a risk with code {code:?} already exists"))
 }
 
 /// Add a risk to an objective's register

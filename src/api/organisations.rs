@@ -95,12 +95,9 @@ impl Record for Organisation {
     const ENTITY: &'static str = "organisation";
 
     async fn load(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Self> {
-        let row = db::find(conn, id).await.map_err(|e| match e {
-            diesel::result::Error::NotFound => {
-                ApiError::NotFound(format!("no organisation with id {id}"))
-            }
-            e => e.into(),
-        })?;
+        let row = db::find(conn, id)
+            .await
+            .map_err(|e| crate::error::not_found(e, "organisation", id))?;
         Ok(to_dtos(conn, vec![row]).await?.remove(0))
     }
 
@@ -360,12 +357,9 @@ pub async fn create_organisation(
 }
 
 fn duplicate_code(e: diesel::result::Error, code: &str) -> ApiError {
-    match ApiError::from(e) {
-        ApiError::Duplicate(_) => {
-            ApiError::Duplicate(format!("an organisation with code {code:?} already exists"))
-        }
-        other => other,
-    }
+    crate::error::or_duplicate(e, || {
+        format!("an organisation with code {code:?} already exists")
+    })
 }
 
 /// Change an organisation

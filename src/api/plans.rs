@@ -15,7 +15,7 @@ use crate::db::audit;
 use crate::db::plans::{self as db, NewPlanRow, PlanChanges, PlanRow};
 use crate::db::records::{self, Record};
 use crate::db::sql::DynSql;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{not_found, ApiError, ApiResult, ErrorBody};
 use crate::http::{created_record, new_id, ok_record, ApiJson, Ctx, IfMatch, Patch, Versioned};
 use crate::list::{parse_date, Filter, FilterKind, ListParams, ListSpec, SortField, SortType};
 use crate::validate::Errors;
@@ -102,14 +102,6 @@ impl Record for Plan {
 
     fn is_archived(&self) -> bool {
         self.archived_at.is_some()
-    }
-}
-
-/// Maps diesel's `NotFound` to a 404 naming the record.
-pub fn not_found(e: diesel::result::Error, what: &str, id: Uuid) -> ApiError {
-    match e {
-        diesel::result::Error::NotFound => ApiError::NotFound(format!("no {what} with id {id}")),
-        e => e.into(),
     }
 }
 
@@ -349,12 +341,7 @@ fn check_dates(errors: &mut Errors, starts_on: NaiveDate, ends_on: NaiveDate) {
 }
 
 fn duplicate(e: diesel::result::Error, code: &str) -> ApiError {
-    match ApiError::from(e) {
-        ApiError::Duplicate(_) => {
-            ApiError::Duplicate(format!("a plan with code {code:?} already exists"))
-        }
-        other => other,
-    }
+    crate::error::or_duplicate(e, || format!("a plan with code {code:?} already exists"))
 }
 
 /// Create a plan

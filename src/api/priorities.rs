@@ -10,11 +10,12 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::api::plans::{not_found, plan_refs, PlanRef};
+use crate::api::plans::{plan_refs, PlanRef};
 use crate::auth::{AuthUser, Role};
 use crate::db::audit;
 use crate::db::priorities::{self as db, NewPriorityRow, PriorityChanges, PriorityRow};
 use crate::db::records::{self, Record};
+use crate::error::not_found;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::{created_record, new_id, ok_record, ApiJson, Ctx, IfMatch, Patch, Versioned};
 use crate::list::{Filter, FilterKind, ListParams, ListSpec, SortField, SortType};
@@ -303,12 +304,9 @@ async fn check_refs(
 }
 
 fn duplicate(e: diesel::result::Error, code: &str) -> ApiError {
-    match ApiError::from(e) {
-        ApiError::Duplicate(_) => {
-            ApiError::Duplicate(format!("the set already has a priority with code {code:?}"))
-        }
-        other => other,
-    }
+    crate::error::or_duplicate(e, || {
+        format!("the set already has a priority with code {code:?}")
+    })
 }
 
 /// Create a priority

@@ -77,12 +77,9 @@ impl Record for ServiceAccount {
     const ENTITY: &'static str = "service_account";
 
     async fn load(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Self> {
-        let row = db::find(conn, id).await.map_err(|e| match e {
-            diesel::result::Error::NotFound => {
-                ApiError::NotFound(format!("no service account with id {id}"))
-            }
-            e => e.into(),
-        })?;
+        let row = db::find(conn, id)
+            .await
+            .map_err(|e| crate::error::not_found(e, "service account", id))?;
         Ok(to_dtos(conn, vec![row]).await?.remove(0))
     }
 
