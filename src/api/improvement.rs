@@ -111,10 +111,6 @@ impl Record for ImprovementArea {
     }
 }
 
-fn strings(v: Vec<Option<String>>) -> Vec<String> {
-    v.into_iter().flatten().collect()
-}
-
 fn linked(links: &[(Uuid, Uuid)], area: Uuid) -> Vec<Uuid> {
     links
         .iter()
@@ -164,9 +160,9 @@ pub(crate) async fn area_dtos(
                 lead_organisation_ids: lead_ids,
                 recommendation_ids: rec_ids,
                 objective_ids: obj_ids,
-                lead_roles: strings(r.lead_roles),
-                linked_strategies: strings(r.linked_strategies),
-                process_enablers: strings(r.process_enablers),
+                lead_roles: crate::db::texts(r.lead_roles),
+                linked_strategies: crate::db::texts(r.linked_strategies),
+                process_enablers: crate::db::texts(r.process_enablers),
                 id: r.id,
                 plan_id: r.plan_id,
                 code: r.code,

@@ -110,16 +110,12 @@ pub struct Inspection {
 
 page_schema!(InspectionPage, Inspection);
 
-fn strings(v: Vec<Option<String>>) -> Vec<String> {
-    v.into_iter().flatten().collect()
-}
-
 impl TryFrom<InspectionRow> for Inspection {
     type Error = ApiError;
     fn try_from(r: InspectionRow) -> ApiResult<Self> {
         Ok(Inspection {
             kind: InspectionKind::from_db(&r.kind)?,
-            inspectorates: strings(r.inspectorates),
+            inspectorates: crate::db::texts(r.inspectorates),
             id: r.id,
             code: r.code,
             title: r.title,

@@ -118,10 +118,6 @@ impl Record for Objective {
     }
 }
 
-fn strings(v: Vec<Option<String>>) -> Vec<String> {
-    v.into_iter().flatten().collect()
-}
-
 /// Short references to objectives by id, in one query.
 pub async fn objective_refs(
     conn: &mut AsyncPgConnection,
@@ -194,8 +190,8 @@ pub(crate) async fn to_dtos(
                 description: r.description,
                 lead_organisation_id: r.lead_organisation_id,
                 responsible_officer: r.responsible_officer,
-                cypp_priority_refs: strings(r.cypp_priority_refs),
-                cross_referenced_plan_codes: strings(r.cross_referenced_plan_codes),
+                cypp_priority_refs: crate::db::texts(r.cypp_priority_refs),
+                cross_referenced_plan_codes: crate::db::texts(r.cross_referenced_plan_codes),
                 risk_initial: r.risk_initial,
                 risk_residual: r.risk_residual,
                 due_on: r.due_on,
@@ -772,7 +768,7 @@ impl From<RiskRow> for Risk {
             objective_id: r.objective_id,
             code: r.code,
             title: r.title,
-            treatment_measures: strings(r.treatment_measures),
+            treatment_measures: crate::db::texts(r.treatment_measures),
             risk_initial: r.risk_initial,
             risk_residual: r.risk_residual,
             created_at: r.created_at,

@@ -143,6 +143,12 @@ macro_rules! table_queries {
     };
 }
 
+/// A `text[]` column as diesel reads it (`Array<Nullable<Text>>`) without
+/// its nulls: the columns' values never hold any, the type just allows them.
+pub fn texts(v: Vec<Option<String>>) -> Vec<String> {
+    v.into_iter().flatten().collect()
+}
+
 /// The migrations compiled into the binary.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
