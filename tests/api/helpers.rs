@@ -263,6 +263,15 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        // The test harness has no end-of-run hook: each app leaves the count
+        // so far, and the last one leaves the run's total.
+        let _ = std::fs::write(
+            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("conformance-count"),
+            format!(
+                "{} responses validated against the OpenAPI document\n",
+                crate::conformance::checked()
+            ),
+        );
         if let Some(name) = self.db_name.take() {
             // Drop the database on a thread of its own: Drop cannot await.
             let _ = std::thread::spawn(move || {
@@ -384,6 +393,7 @@ impl<'a> Req<'a> {
     }
 
     pub async fn send(self) -> Res {
+        let method = self.method.clone();
         let mut req = self
             .app
             .server
@@ -403,6 +413,13 @@ impl<'a> Req<'a> {
         let mut res = result.expect("request sent");
         let bytes = res.body().limit(64 * 1024 * 1024).await.expect("body");
         let text = String::from_utf8_lossy(&bytes).to_string();
+        crate::conformance::check(
+            method.as_str(),
+            &self.path,
+            res.status().as_u16(),
+            res.headers(),
+            &bytes,
+        );
         Res {
             status: res.status().as_u16(),
             headers: res.headers().clone(),

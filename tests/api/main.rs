@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod auth;
+mod conformance;
 mod helpers;
 mod idempotency;
 mod improvement;
