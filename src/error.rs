@@ -32,29 +32,108 @@ impl FieldError {
     }
 }
 
+crate::vocab! {
+    /// The kind of a problem: the slug of its `type`,
+    /// `urn:trustplan:problem:<slug>`. Match on this, never on `title` or
+    /// `detail`; the README's error catalogue says what to do for each.
+    ProblemType {
+        /// 400: a malformed request that is neither body nor query specific (a path id that is not a UUID).
+        BadRequest = "bad_request",
+        /// 400: the body is not JSON.
+        MalformedJson = "malformed_json",
+        /// 400: an unknown query parameter, a malformed value, an unknown sort field or a cursor that does not belong to this list.
+        InvalidQuery = "invalid_query",
+        /// 401: no token, or an invalid or expired one.
+        Unauthorized = "unauthorized",
+        /// 403: the token's role or organisation may not do this.
+        Forbidden = "forbidden",
+        /// 404: no such record or resource.
+        NotFound = "not_found",
+        /// 405: the path exists, but not with this method (see `Allow`).
+        MethodNotAllowed = "method_not_allowed",
+        /// 406: the `Accept` header asks for a media type this resource does not serve.
+        NotAcceptable = "not_acceptable",
+        /// 409: the record's state does not allow this (already archived, not archived, a request with this Idempotency-Key still running).
+        Conflict = "conflict",
+        /// 409: the code is already taken in its scope.
+        Duplicate = "duplicate",
+        /// 412: `If-Match` does not match the record's current `ETag`; read it again.
+        PreconditionFailed = "precondition_failed",
+        /// 413: the body is over the size limit.
+        PayloadTooLarge = "payload_too_large",
+        /// 415: the body's media type is not accepted here.
+        UnsupportedMediaType = "unsupported_media_type",
+        /// 422: fields are invalid; `errors` points at each.
+        ValidationFailed = "validation_failed",
+        /// 422: this Idempotency-Key was used with a different body.
+        IdempotencyKeyReused = "idempotency_key_reused",
+        /// 422: well-formed, but breaks a rule of the data (e.g. refers to a record that does not exist).
+        Unprocessable = "unprocessable",
+        /// 428: this request needs `If-Match`.
+        PreconditionRequired = "precondition_required",
+        /// 429: too many requests; retry after `Retry-After` seconds.
+        TooManyRequests = "too_many_requests",
+        /// 500: an unexpected error; quote the `request_id`.
+        Internal = "internal",
+        /// 503: the database is unavailable; retry after `Retry-After` seconds.
+        ServiceUnavailable = "service_unavailable",
+    }
+}
+
+impl ProblemType {
+    /// The `type` URI.
+    pub fn uri(self) -> String {
+        format!("urn:trustplan:problem:{}", self.as_str())
+    }
+
+    /// The kind of problem for a response whose body did not say (actix's own
+    /// 404, 405, 413 and extractor errors).
+    pub fn for_status(status: StatusCode) -> ProblemType {
+        match status.as_u16() {
+            401 => ProblemType::Unauthorized,
+            403 => ProblemType::Forbidden,
+            404 => ProblemType::NotFound,
+            405 => ProblemType::MethodNotAllowed,
+            406 => ProblemType::NotAcceptable,
+            409 => ProblemType::Conflict,
+            412 => ProblemType::PreconditionFailed,
+            413 => ProblemType::PayloadTooLarge,
+            415 => ProblemType::UnsupportedMediaType,
+            422 => ProblemType::ValidationFailed,
+            428 => ProblemType::PreconditionRequired,
+            429 => ProblemType::TooManyRequests,
+            503 => ProblemType::ServiceUnavailable,
+            s if s >= 500 => ProblemType::Internal,
+            _ => ProblemType::BadRequest,
+        }
+    }
+}
+
 /// RFC 9457 problem details: the body of every non-2xx response.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ErrorBody {
-    /// Stable identifier of the kind of problem, `urn:trustplan:problem:<slug>`;
-    /// match on this, not on `title` or `detail`.
+    /// Stable identifier of the kind of problem, `urn:trustplan:problem:<slug>`
+    /// (see `ProblemType` for the slugs); match on this, not on `title` or `detail`.
     #[serde(rename = "type")]
-    #[schema(example = "urn:trustplan:problem:validation_failed")]
+    #[schema(
+        value_type = String,
+        pattern = "^urn:trustplan:problem:(bad_request|malformed_json|invalid_query|unauthorized|forbidden|not_found|method_not_allowed|not_acceptable|conflict|duplicate|precondition_failed|payload_too_large|unsupported_media_type|validation_failed|idempotency_key_reused|unprocessable|precondition_required|too_many_requests|internal|service_unavailable)$",
+        example = "urn:trustplan:problem:validation_failed"
+    )]
     pub problem_type: String,
     /// Short summary of the kind of problem.
     pub title: String,
     /// The HTTP status code.
+    #[schema(minimum = 400, maximum = 599)]
     pub status: u16,
     /// What went wrong with this request, for a person.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
+    pub detail: String,
     /// The request path this problem is about.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub instance: Option<String>,
+    pub instance: String,
     /// The request's `X-Request-Id`, to quote when reporting a problem.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_id: Option<String>,
-    /// One entry per invalid field (validation problems only).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub request_id: String,
+    /// One entry per invalid field (empty unless the problem is `validation_failed`).
+    #[serde(default)]
     pub errors: Vec<FieldError>,
 }
 
@@ -85,6 +164,11 @@ pub enum ApiError {
     PayloadTooLarge(usize),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    #[error("{0}")]
+    NotAcceptable(String),
+    /// The path exists, but not with this method; holds the `Allow` value.
+    #[error("this path does not accept this method; it accepts {0}")]
+    MethodNotAllowed(String),
     #[error("the request has invalid fields")]
     Validation(Vec<FieldError>),
     #[error("{0}")]
@@ -106,26 +190,28 @@ impl ApiError {
         ApiError::Validation(vec![FieldError::new(pointer, message)])
     }
 
-    /// The stable slug of `type`.
-    pub fn slug(&self) -> &'static str {
+    /// The kind of problem, whose slug is the body's `type`.
+    pub fn kind(&self) -> ProblemType {
         match self {
-            ApiError::BadRequest(_) => "bad_request",
-            ApiError::MalformedJson(_) => "malformed_json",
-            ApiError::InvalidQuery(_) => "invalid_query",
-            ApiError::Unauthorized(_) => "unauthorized",
-            ApiError::Forbidden(_) => "forbidden",
-            ApiError::NotFound(_) => "not_found",
-            ApiError::Conflict(_) => "conflict",
-            ApiError::Duplicate(_) => "duplicate",
-            ApiError::PreconditionFailed => "precondition_failed",
-            ApiError::PreconditionRequired => "precondition_required",
-            ApiError::PayloadTooLarge(_) => "payload_too_large",
-            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
-            ApiError::Validation(_) => "validation_failed",
-            ApiError::IdempotencyKeyReused(_) => "idempotency_key_reused",
-            ApiError::Unprocessable(_) => "unprocessable",
-            ApiError::Unavailable(_) => "service_unavailable",
-            ApiError::Internal(_) => "internal",
+            ApiError::BadRequest(_) => ProblemType::BadRequest,
+            ApiError::MalformedJson(_) => ProblemType::MalformedJson,
+            ApiError::InvalidQuery(_) => ProblemType::InvalidQuery,
+            ApiError::Unauthorized(_) => ProblemType::Unauthorized,
+            ApiError::Forbidden(_) => ProblemType::Forbidden,
+            ApiError::NotFound(_) => ProblemType::NotFound,
+            ApiError::Conflict(_) => ProblemType::Conflict,
+            ApiError::Duplicate(_) => ProblemType::Duplicate,
+            ApiError::PreconditionFailed => ProblemType::PreconditionFailed,
+            ApiError::PreconditionRequired => ProblemType::PreconditionRequired,
+            ApiError::PayloadTooLarge(_) => ProblemType::PayloadTooLarge,
+            ApiError::UnsupportedMediaType(_) => ProblemType::UnsupportedMediaType,
+            ApiError::NotAcceptable(_) => ProblemType::NotAcceptable,
+            ApiError::MethodNotAllowed(_) => ProblemType::MethodNotAllowed,
+            ApiError::Validation(_) => ProblemType::ValidationFailed,
+            ApiError::IdempotencyKeyReused(_) => ProblemType::IdempotencyKeyReused,
+            ApiError::Unprocessable(_) => ProblemType::Unprocessable,
+            ApiError::Unavailable(_) => ProblemType::ServiceUnavailable,
+            ApiError::Internal(_) => ProblemType::Internal,
         }
     }
 
@@ -141,12 +227,12 @@ impl ApiError {
             other => other.to_string(),
         };
         ErrorBody {
-            problem_type: format!("urn:trustplan:problem:{}", self.slug()),
+            problem_type: self.kind().uri(),
             title: status.canonical_reason().unwrap_or("Error").to_string(),
             status: status.as_u16(),
-            detail: Some(detail),
-            instance: None,
-            request_id: None,
+            detail,
+            instance: String::new(),
+            request_id: String::new(),
             errors: match self {
                 ApiError::Validation(errors) => errors.clone(),
                 _ => Vec::new(),
@@ -169,6 +255,8 @@ impl ResponseError for ApiError {
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Validation(_)
             | ApiError::IdempotencyKeyReused(_)
             | ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -191,6 +279,9 @@ impl ResponseError for ApiError {
             }
             ApiError::Unavailable(_) => {
                 res.insert_header((header::RETRY_AFTER, "2"));
+            }
+            ApiError::MethodNotAllowed(allow) => {
+                res.insert_header((header::ALLOW, allow.as_str()));
             }
             _ => {}
         }

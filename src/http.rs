@@ -236,24 +236,48 @@ impl<T> Patch<T> {
     }
 }
 
-/// The version named by a request's `If-Match` header.
+/// The version named by a request's `If-Match` header: `Some(version)` for
+/// one of our ETags, `None` for `*`, which matches any existing record.
 #[derive(Debug, Clone, Copy)]
-pub struct IfMatch(pub i32);
+pub struct IfMatch(pub Option<i32>);
 
-/// Parses `If-Match: "3"` (or `W/"3"`). Missing: 428; anything but one
-/// version of ours (`*`, a list, garbage) cannot match: 412.
+/// Parses `If-Match: "3"` or `If-Match: *`. Missing: 428. If-Match compares
+/// strongly (RFC 9110 13.1.1), so a weak tag (`W/"3"`), a list of tags or
+/// anything else that is not one of our ETags can never match: 412.
 pub fn if_match(req: &HttpRequest) -> ApiResult<IfMatch> {
     let value = req
         .headers()
         .get(header::IF_MATCH)
         .ok_or(ApiError::PreconditionRequired)?;
     let text = value.to_str().unwrap_or("").trim();
-    let text = text.strip_prefix("W/").unwrap_or(text);
+    if text == "*" {
+        return Ok(IfMatch(None));
+    }
+    parse_etag(text)
+        .map(|v| IfMatch(Some(v)))
+        .ok_or(ApiError::PreconditionFailed)
+}
+
+/// The version in a strong ETag of ours (`"3"`).
+fn parse_etag(text: &str) -> Option<i32> {
     text.strip_prefix('"')
         .and_then(|t| t.strip_suffix('"'))
         .and_then(|t| t.parse::<i32>().ok())
-        .map(IfMatch)
-        .ok_or(ApiError::PreconditionFailed)
+}
+
+/// Whether an `If-None-Match` header matches the record's version (weak
+/// comparison, RFC 9110 13.1.2: `W/"3"` and `"3"` both match version 3).
+pub fn if_none_match(req: &HttpRequest, version: i32) -> bool {
+    let Some(text) = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    text.split(',')
+        .map(str::trim)
+        .any(|tag| tag == "*" || parse_etag(tag.strip_prefix("W/").unwrap_or(tag)) == Some(version))
 }
 
 impl FromRequest for IfMatch {
@@ -268,10 +292,9 @@ impl FromRequest for IfMatch {
 impl IfMatch {
     /// 412 unless the record is still at the version the caller read.
     pub fn check(self, current: i32) -> ApiResult<()> {
-        if self.0 == current {
-            Ok(())
-        } else {
-            Err(ApiError::PreconditionFailed)
+        match self.0 {
+            Some(v) if v != current => Err(ApiError::PreconditionFailed),
+            _ => Ok(()),
         }
     }
 }

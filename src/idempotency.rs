@@ -26,7 +26,7 @@ use crate::AppState;
 /// `Idempotency-Key`.
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 /// Set on a replayed response.
-pub const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
+pub const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 
 /// Headers of a stored response that a replay repeats.
 const KEPT_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::LOCATION, header::ETAG];
@@ -150,7 +150,7 @@ pub async fn idempotency(
                     }
                 }
             }
-            res.insert_header((REPLAYED, "true"));
+            res.insert_header((IDEMPOTENT_REPLAYED, "true"));
             let (http_req, _) = req.into_parts();
             return Ok(ServiceResponse::new(http_req, res.body(stored)));
         } else {
@@ -214,6 +214,6 @@ pub async fn idempotency(
     let mut response = head.set_body(BoxBody::new(bytes));
     response
         .headers_mut()
-        .insert(REPLAYED, HeaderValue::from_static("false"));
+        .insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("false"));
     Ok(ServiceResponse::new(http_req, response))
 }

@@ -27,9 +27,9 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{from_fn, Logger};
 use actix_web::{get, web, App, HttpRequest, HttpResponse};
-use utoipa::{Modify, OpenApi};
+use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
-use utoipa_scalar::{Scalar, Servable};
+use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::JwtKeys;
 use crate::config::Config;
@@ -83,14 +83,27 @@ where
 }
 
 /// The OpenAPI document, built from the code alone (no database needed).
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    static SPEC: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
+pub fn openapi() -> serde_json::Value {
+    openapi_document().clone()
+}
+
+fn openapi_document() -> &'static serde_json::Value {
+    static SPEC: OnceLock<serde_json::Value> = OnceLock::new();
     SPEC.get_or_init(|| {
-        let (_, mut spec) = collect_api(App::new().into_utoipa_app()).split_for_parts();
-        openapi::ProblemResponses.modify(&mut spec);
-        spec
+        let (_, spec) = collect_api(App::new().into_utoipa_app()).split_for_parts();
+        let mut doc = serde_json::to_value(&spec).expect("the OpenAPI document serialises");
+        openapi::complete(&mut doc);
+        doc
     })
-    .clone()
+}
+
+/// The OpenAPI document as pretty JSON, as committed in `openapi/openapi.json`.
+pub fn openapi_json_text() -> &'static str {
+    static TEXT: OnceLock<String> = OnceLock::new();
+    TEXT.get_or_init(|| {
+        serde_json::to_string_pretty(openapi_document()).expect("the OpenAPI document serialises")
+            + "\n"
+    })
 }
 
 /// The OpenAPI document
@@ -102,29 +115,104 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 )]
 #[get("/openapi.json")]
 pub async fn openapi_json() -> HttpResponse {
-    HttpResponse::Ok().json(openapi())
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(openapi_json_text())
 }
 
+/// The methods the OpenAPI document lists for a concrete path (with `HEAD`
+/// wherever `GET` is); empty when no documented path matches.
+fn methods_for(path: &str) -> Vec<&'static str> {
+    static TEMPLATES: OnceLock<Vec<(Vec<String>, Vec<&'static str>)>> = OnceLock::new();
+    let templates = TEMPLATES.get_or_init(|| {
+        let doc = openapi_document();
+        let mut out = Vec::new();
+        for (template, item) in doc["paths"].as_object().into_iter().flatten() {
+            let mut methods = Vec::new();
+            for (m, name) in [
+                ("get", "GET"),
+                ("post", "POST"),
+                ("put", "PUT"),
+                ("patch", "PATCH"),
+                ("delete", "DELETE"),
+            ] {
+                if item.get(m).is_some() {
+                    methods.push(name);
+                    if m == "get" {
+                        methods.push("HEAD");
+                    }
+                }
+            }
+            let segments = template
+                .trim_matches('/')
+                .split('/')
+                .map(String::from)
+                .collect();
+            out.push((segments, methods));
+        }
+        out
+    });
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let mut best: Option<(usize, &Vec<&'static str>)> = None;
+    for (template, methods) in templates {
+        if template.len() != segments.len() {
+            continue;
+        }
+        let mut literal = 0;
+        let fits = template.iter().zip(&segments).all(|(t, s)| {
+            if t.starts_with('{') {
+                !s.is_empty()
+            } else {
+                literal += usize::from(t == s);
+                t == s
+            }
+        });
+        if fits && best.is_none_or(|(l, _)| literal > l) {
+            best = Some((literal, methods));
+        }
+    }
+    best.map(|(_, m)| m.clone()).unwrap_or_default()
+}
+
+/// Whatever no route took: a 405 with `Allow` for a documented path asked
+/// with another method (an `OPTIONS` is answered with `Allow`), else a 404.
 async fn no_route(req: HttpRequest) -> ApiResult<HttpResponse> {
-    Err(ApiError::NotFound(format!("no resource at {}", req.path())))
+    let mut methods = methods_for(req.path());
+    if methods.is_empty() {
+        return Err(ApiError::NotFound(format!("no resource at {}", req.path())));
+    }
+    methods.push("OPTIONS");
+    let allow = methods.join(", ");
+    if req.method() == actix_web::http::Method::OPTIONS {
+        return Ok(HttpResponse::NoContent()
+            .insert_header((actix_web::http::header::ALLOW, allow))
+            .finish());
+    }
+    Err(ApiError::MethodNotAllowed(allow))
 }
 
 fn cors(config: &Config) -> Cors {
     let mut cors = Cors::default()
-        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_methods(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
         .allowed_headers([
+            actix_web::http::header::ACCEPT,
             actix_web::http::header::AUTHORIZATION,
             actix_web::http::header::CONTENT_TYPE,
             actix_web::http::header::IF_MATCH,
+            actix_web::http::header::IF_NONE_MATCH,
             middleware::REQUEST_ID,
             idempotency::IDEMPOTENCY_KEY,
         ])
+        // Every header of the contract that a browser client may need to read.
         .expose_headers([
+            actix_web::http::header::ALLOW,
             actix_web::http::header::ETAG,
             actix_web::http::header::LOCATION,
             actix_web::http::header::LINK,
             actix_web::http::header::RETRY_AFTER,
+            actix_web::http::header::WWW_AUTHENTICATE,
             middleware::REQUEST_ID,
+            idempotency::IDEMPOTENT_REPLAYED,
         ])
         .max_age(3600);
     for origin in &config.cors_origins {
@@ -168,11 +256,16 @@ pub fn build_app(
             ApiError::InvalidQuery(format!("the query string is malformed: {err}")).into()
         }));
     let (app, _) = collect_api(app.into_utoipa_app()).split_for_parts();
-    app.service(Scalar::with_url("/docs", openapi()))
+    // The docs page and its assets are served from inside the binary
+    // (utoipa-swagger-ui's vendored build): partner networks often block CDNs.
+    let docs = utoipa_swagger_ui::Config::from("/api/v1/openapi.json").validator_url("none");
+    app.service(SwaggerUi::new("/docs/{_:.*}").config(docs))
+        .service(web::redirect("/docs", "/docs/"))
         .default_service(web::to(no_route))
         .wrap(from_fn(idempotency::idempotency))
-        .wrap(from_fn(middleware::observe))
+        // Outside CORS, so that a refused preflight is a problem too.
         .wrap(cors)
+        .wrap(from_fn(middleware::observe))
         .wrap(Logger::new(
             "%a \"%r\" %s %b %Dms request_id=%{x-request-id}o",
         ))

@@ -121,8 +121,24 @@ pub enum FilterKind {
     /// `sql` with every `$1` standing for the comma-separated list of UUIDs
     /// (as `uuid[]`); for links through a join table (`EXISTS (...)`).
     UuidSql(&'static str),
-    /// Accepted here and interpreted by the resource itself.
-    Manual,
+    /// Accepted here and interpreted by the resource itself; the value is
+    /// documented as the given type.
+    Manual(ManualType),
+}
+
+/// What the value of a [`FilterKind::Manual`] parameter is, for its OpenAPI schema.
+#[derive(Debug, Clone, Copy)]
+pub enum ManualType {
+    /// Free text.
+    Text,
+    /// `true` or `false`.
+    Bool,
+    /// A date, `YYYY-MM-DD`.
+    Date,
+    /// A period code (`FY2009-10-Q1`).
+    Period,
+    /// Comma-separated words of this vocabulary.
+    Words(&'static [&'static str]),
 }
 
 /// A filter parameter.
@@ -426,7 +442,7 @@ impl ListParams {
                             .collect(),
                     )
                 }
-                FilterKind::Manual => continue,
+                FilterKind::Manual(_) => continue,
             };
             out.push(cond);
         }

@@ -197,11 +197,8 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Openapi => {
             use std::io::Write;
-            let spec = trustplan::openapi()
-                .to_pretty_json()
-                .map_err(|e| e.to_string())?;
             // A closed pipe (`trustplan openapi | head`) is not an error worth a panic.
-            let _ = writeln!(std::io::stdout(), "{spec}");
+            let _ = write!(std::io::stdout(), "{}", trustplan::openapi_json_text());
             Ok(())
         }
     }

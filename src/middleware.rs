@@ -11,11 +11,11 @@ use std::time::Instant;
 use actix_web::body::{to_bytes, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
-use actix_web::http::StatusCode;
+use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{web, Error, HttpMessage, HttpResponse};
 
-use crate::error::{ErrorBody, PROBLEM_JSON};
+use crate::error::{ErrorBody, ProblemType, PROBLEM_JSON};
 use crate::http::RequestId;
 use crate::AppState;
 
@@ -31,36 +31,13 @@ fn acceptable_request_id(v: &HeaderValue) -> Option<String> {
     ok.then(|| s.to_string())
 }
 
-fn slug_for(status: StatusCode) -> &'static str {
-    match status.as_u16() {
-        400 => "bad_request",
-        401 => "unauthorized",
-        403 => "forbidden",
-        404 => "not_found",
-        405 => "method_not_allowed",
-        406 => "not_acceptable",
-        408 => "request_timeout",
-        409 => "conflict",
-        411 => "length_required",
-        412 => "precondition_failed",
-        413 => "payload_too_large",
-        414 => "uri_too_long",
-        415 => "unsupported_media_type",
-        422 => "validation_failed",
-        428 => "precondition_required",
-        429 => "too_many_requests",
-        503 => "service_unavailable",
-        _ if status.is_server_error() => "internal",
-        _ => "client_error",
-    }
-}
-
 /// The detail for an error body that actix produced as plain text. Its text
 /// can name internals, so only known-safe cases pass through.
 fn generic_detail(status: StatusCode) -> String {
     match status.as_u16() {
         404 => "no resource at this path".into(),
         405 => "this path does not accept this method".into(),
+        406 => "this resource cannot answer in the media type the Accept header asks for".into(),
         413 => "the request body is larger than 1 MiB".into(),
         400 => "the request could not be understood".into(),
         s if s >= 500 => {
@@ -72,7 +49,7 @@ fn generic_detail(status: StatusCode) -> String {
 
 /// The middleware function (see the module documentation).
 pub async fn observe(
-    req: ServiceRequest,
+    mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let started = Instant::now();
@@ -84,6 +61,13 @@ pub async fn observe(
     req.extensions_mut().insert(RequestId(request_id.clone()));
     let path = req.path().to_string();
     let method = req.method().to_string();
+    // HEAD is GET without the body (RFC 9110 9.3.2): route it as GET and drop
+    // the body on the way out, so every GET answers HEAD with the same headers.
+    let head = req.method() == Method::HEAD;
+    if head {
+        req.head_mut().method = Method::GET;
+    }
+    let conditional_get = req.method() == Method::GET;
     let state = req.app_data::<web::Data<AppState>>().cloned();
 
     // Handlers' and extractors' errors arrive here as responses; only a
@@ -99,9 +83,20 @@ pub async fn observe(
         let (req, response) = res.into_parts();
         let response = problem_response(response, &path, &request_id).await;
         ServiceResponse::new(req, response)
+    } else if conditional_get && status == StatusCode::OK && not_modified(&res) {
+        let mut not_modified = HttpResponse::NotModified();
+        for name in [header::ETAG, header::CACHE_CONTROL] {
+            if let Some(v) = res.headers().get(&name) {
+                not_modified.insert_header((name, v.clone()));
+            }
+        }
+        res.into_response(not_modified.finish())
     } else {
         res
     };
+    if head {
+        res = res.map_body(|_, _| BoxBody::new(()));
+    }
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         res.headers_mut().insert(REQUEST_ID, v);
     }
@@ -114,6 +109,17 @@ pub async fn observe(
         );
     }
     Ok(res)
+}
+
+/// Whether a GET's `If-None-Match` matches the `ETag` of its 200 answer: a
+/// single record the client already has, answered 304 (RFC 9110 13.1.2).
+fn not_modified(res: &ServiceResponse<BoxBody>) -> bool {
+    let version = res
+        .headers()
+        .get(header::ETAG)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|t| t.trim_matches('"').parse::<i32>().ok());
+    version.is_some_and(|v| crate::http::if_none_match(res.request(), v))
 }
 
 async fn problem_response(
@@ -134,16 +140,16 @@ async fn problem_response(
         false => None,
     }
     .unwrap_or_else(|| ErrorBody {
-        problem_type: format!("urn:trustplan:problem:{}", slug_for(status)),
+        problem_type: ProblemType::for_status(status).uri(),
         title: status.canonical_reason().unwrap_or("Error").to_string(),
         status: status.as_u16(),
-        detail: Some(generic_detail(status)),
-        instance: None,
-        request_id: None,
+        detail: generic_detail(status),
+        instance: String::new(),
+        request_id: String::new(),
         errors: Vec::new(),
     });
-    problem.instance = Some(path.to_string());
-    problem.request_id = Some(request_id.to_string());
+    problem.instance = path.to_string();
+    problem.request_id = request_id.to_string();
     let body = serde_json::to_vec(&problem).unwrap_or_default();
     let mut response = head.set_body(BoxBody::new(body));
     response

@@ -1,13 +1,20 @@
 //! The OpenAPI document: generated from the handlers' `#[utoipa::path]`
-//! attributes, then completed here so that every operation lists every
-//! error status it can answer, as `application/problem+json`.
+//! attributes, then completed here, once for every operation, with what the
+//! shared machinery does whatever the handler: the error statuses it can
+//! answer (as `application/problem+json`), the headers it sends (`ETag`,
+//! `Location`, `Link`, `Retry-After`, ...), the typed query parameters of
+//! each list (from the same `ListSpec` that parses them), `security: []` on
+//! public operations, and `required` on every field a response always sends.
 
-use utoipa::openapi::path::Operation;
+use std::collections::BTreeSet;
+
+use serde_json::{json, Map, Value};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{Content, OpenApi as Spec, RefOr, ResponseBuilder};
+use utoipa::openapi::OpenApi as Spec;
 use utoipa::{Modify, OpenApi};
 
-use crate::error::PROBLEM_JSON;
+use crate::error::{ProblemType, PROBLEM_JSON};
+use crate::list::{FilterKind, ListSpec, ManualType, MAX_LIMIT};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -60,74 +67,353 @@ impl Modify for BearerScheme {
     }
 }
 
-fn problem(description: &str) -> RefOr<utoipa::openapi::Response> {
-    RefOr::T(
-        ResponseBuilder::new()
-            .description(description)
-            .content(
-                PROBLEM_JSON,
-                Content::new(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
-                    "ErrorBody",
-                )))),
-            )
-            .build(),
-    )
+const PROBLEM_REF: &str = "#/components/schemas/ErrorBody";
+
+fn problem(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": { PROBLEM_JSON: { "schema": { "$ref": PROBLEM_REF } } }
+    })
 }
 
-/// Completes every operation's error responses.
-pub struct ProblemResponses;
+fn header(description: &str, required: bool) -> Value {
+    json!({ "description": description, "required": required, "schema": { "type": "string" } })
+}
 
-fn complete_operation(path: &str, op: &mut Operation) {
-    let responses = &mut op.responses.responses;
+/// Completes the generated document (see the module documentation).
+pub fn complete(doc: &mut Value) {
+    doc["servers"] = json!([{
+        "url": "/",
+        "description": "The server this document is served from (`trustplan serve`, by default http://127.0.0.1:8080)"
+    }]);
+    let problem_uris: Vec<String> = ProblemType::WORDS
+        .iter()
+        .map(|w| format!("urn:trustplan:problem:{w}"))
+        .collect();
+    if let Some(t) = doc.pointer_mut("/components/schemas/ErrorBody/properties/type") {
+        t["enum"] = json!(problem_uris);
+    }
+    let schemas = doc["components"]["schemas"].clone();
+    let paths = doc["paths"].as_object_mut().expect("paths");
+    for (path, item) in paths.iter_mut() {
+        for (method, op) in item.as_object_mut().expect("path item").iter_mut() {
+            complete_operation(path, method, op, &schemas);
+        }
+    }
+    require_response_fields(doc);
+}
+
+fn ref_name(schema: &Value) -> Option<&str> {
+    schema["$ref"]
+        .as_str()
+        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+}
+
+fn complete_operation(path: &str, method: &str, op: &mut Value, schemas: &Value) {
+    let secured = op["security"].as_array().is_some_and(|s| !s.is_empty());
+    if !secured {
+        op["security"] = json!([]);
+    }
+    let params: Vec<(String, String)> = op["parameters"]
+        .as_array()
+        .map(|ps| {
+            ps.iter()
+                .map(|p| {
+                    let name = p["name"].as_str().unwrap_or("").to_string();
+                    let place = p["in"].as_str().unwrap_or("").to_string();
+                    (name, place)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let has = |name: &str, place: &str| params.iter().any(|(n, p)| n == name && p == place);
+    let has_query = params.iter().any(|(_, p)| p == "query");
+    let has_body = op.get("requestBody").is_some();
+    let if_match_required = op["parameters"].as_array().is_some_and(|ps| {
+        ps.iter()
+            .any(|p| p["name"] == "If-Match" && p["required"] == json!(true))
+    });
+    let operation_id = op["operationId"].as_str().unwrap_or("").to_string();
+    type_query_parameters(&operation_id, op);
+
+    let responses = op["responses"].as_object_mut().expect("responses");
     for (status, response) in responses.iter_mut() {
         if status.starts_with('4') || status.starts_with('5') {
-            if let RefOr::T(r) = response {
-                if let Some(content) = r.content.shift_remove("application/json") {
-                    r.content.insert(PROBLEM_JSON.to_string(), content);
+            if let Some(content) = response["content"].as_object_mut() {
+                if let Some(json) = content.remove("application/json") {
+                    content.insert(PROBLEM_JSON.to_string(), json);
                 }
             }
         }
     }
-    let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+    let mut add = |status: &str, description: &str| {
+        responses
+            .entry(status.to_string())
+            .or_insert_with(|| problem(description));
+    };
     if secured {
-        responses
-            .entry("401".into())
-            .or_insert_with(|| problem("No token, or an invalid or expired one"));
-        responses
-            .entry("403".into())
-            .or_insert_with(|| problem("The token's role or organisation may not do this"));
+        add("401", "No token, or an invalid or expired one");
+        add("403", "The token's role or organisation may not do this");
     }
     if path.contains('{') {
-        responses
-            .entry("400".into())
-            .or_insert_with(|| problem("A malformed id in the path"));
+        add("400", "A malformed id in the path");
+    }
+    if has_query {
+        add("400", "An unknown query parameter or a malformed value");
+    }
+    if has_body {
+        add("400", "The body is not JSON");
+        add("413", "The body is over the size limit");
+        add("415", "The body's media type is not accepted");
+        add("422", "Invalid fields: `errors` points at each");
+    }
+    if if_match_required {
+        add("412", "`If-Match` is stale: read the record again");
+        add("428", "`If-Match` is missing");
+    } else if has("If-Match", "header") {
+        add("412", "`If-Match` is stale: read the record again");
+    }
+    if method == "post" {
+        add(
+            "409",
+            "A request with this Idempotency-Key is still being processed",
+        );
+        add("422", "The Idempotency-Key was used with another body");
     }
     let uses_db = !matches!(path, "/health/live" | "/metrics" | "/api/v1/openapi.json");
     if uses_db {
-        responses.entry("503".into()).or_insert_with(|| {
-            problem("The database is unavailable; retry after `Retry-After` seconds")
-        });
+        add(
+            "503",
+            "The database is unavailable; retry after `Retry-After` seconds",
+        );
     }
-    responses
-        .entry("500".into())
-        .or_insert_with(|| problem("An unexpected error; quote the request_id"));
-}
+    add("500", "An unexpected error; quote the request_id");
 
-impl Modify for ProblemResponses {
-    fn modify(&self, openapi: &mut Spec) {
-        for (path, item) in openapi.paths.paths.iter_mut() {
-            for op in [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.patch,
-                &mut item.delete,
-            ]
-            .into_iter()
-            .flatten()
-            {
-                complete_operation(path, op);
+    let mut not_modified = None;
+    for (status, response) in responses.iter_mut() {
+        let headers = response
+            .as_object_mut()
+            .expect("response")
+            .entry("headers")
+            .or_insert_with(|| json!({}));
+        let headers = headers.as_object_mut().expect("headers");
+        let mut declare = |name: &str, description: &str, required: bool| {
+            headers.insert(name.to_string(), header(description, required));
+        };
+        match status.as_str() {
+            "401" => declare("WWW-Authenticate", "`Bearer`", true),
+            "429" | "503" => declare("Retry-After", "Seconds to wait before retrying", true),
+            _ => {}
+        }
+        if status.starts_with('2') {
+            let schema = response
+                .pointer("/content/application~1json/schema")
+                .cloned()
+                .unwrap_or(Value::Null);
+            let record =
+                ref_name(&schema).is_some_and(|n| schemas[n]["properties"]["version"].is_object());
+            let page = ref_name(&schema).is_some_and(|n| n.ends_with("Page"));
+            let headers = response["headers"].as_object_mut().expect("headers");
+            if record {
+                headers.insert(
+                    "ETag".into(),
+                    header(
+                        "The record's version, for `If-Match` and `If-None-Match`",
+                        true,
+                    ),
+                );
+                if method == "get" && status == "200" {
+                    not_modified = Some(json!({
+                        "description": "Not modified: `If-None-Match` matches the record's `ETag`",
+                        "headers": { "ETag": header("The record's version", true) }
+                    }));
+                }
+            }
+            if page {
+                headers.insert(
+                    "Link".into(),
+                    header("`<...>; rel=\"next\"` when there is a next page", false),
+                );
+            }
+            if status == "201" {
+                headers.insert("Location".into(), header("The new record's URL", true));
+            }
+            if method == "post" {
+                headers.insert(
+                    "Idempotent-Replayed".into(),
+                    header(
+                        "`true` when this is the stored response of an earlier request with the same `Idempotency-Key`",
+                        false,
+                    ),
+                );
             }
         }
+        if headers_empty(response) {
+            response
+                .as_object_mut()
+                .expect("response")
+                .remove("headers");
+        }
+    }
+    if let Some(r) = not_modified {
+        responses.insert("304".into(), r);
+    }
+    sort_responses(responses);
+}
+
+fn headers_empty(response: &Value) -> bool {
+    response["headers"].as_object().is_some_and(Map::is_empty)
+}
+
+fn sort_responses(responses: &mut Map<String, Value>) {
+    let mut entries: Vec<(String, Value)> = std::mem::take(responses).into_iter().collect();
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    responses.extend(entries);
+}
+
+/// A comma-separated list parameter: `name=a,b` means any of a and b.
+fn list_of(items: Value) -> Value {
+    json!({ "type": "array", "items": items, "minItems": 1 })
+}
+
+fn filter_schema(kind: &FilterKind) -> Option<Value> {
+    Some(match kind {
+        FilterKind::Text(_) => list_of(json!({ "type": "string", "minLength": 1 })),
+        FilterKind::Uuid(_) | FilterKind::UuidSql(_) => {
+            list_of(json!({ "type": "string", "format": "uuid" }))
+        }
+        FilterKind::Vocab(_, words) => list_of(json!({ "type": "string", "enum": words })),
+        FilterKind::Bool(_) => json!({ "type": "boolean" }),
+        FilterKind::DateFrom(_) | FilterKind::DateTo(_) => {
+            json!({ "type": "string", "format": "date" })
+        }
+        FilterKind::TimeFrom(_) | FilterKind::TimeTo(_) => json!({
+            "anyOf": [
+                { "type": "string", "format": "date" },
+                { "type": "string", "format": "date-time" }
+            ]
+        }),
+        FilterKind::Search(_) => json!({ "type": "string" }),
+        FilterKind::Manual(ManualType::Text) => json!({ "type": "string" }),
+        FilterKind::Manual(ManualType::Bool) => json!({ "type": "boolean" }),
+        FilterKind::Manual(ManualType::Date) => json!({ "type": "string", "format": "date" }),
+        FilterKind::Manual(ManualType::Period) => {
+            json!({ "type": "string", "pattern": PERIOD_PATTERN })
+        }
+        FilterKind::Manual(ManualType::Words(words)) => {
+            list_of(json!({ "type": "string", "enum": words }))
+        }
+    })
+}
+
+/// The pattern of a period code (`FY2009-10`, `FY2009-10-Q1`, `AY2007-08`,
+/// `CY2008`, `CY2001-2003`).
+pub const PERIOD_PATTERN: &str =
+    r"^(FY[0-9]{4}-[0-9]{2}(-Q[1-4])?|AY[0-9]{4}-[0-9]{2}|CY[0-9]{4}(-[0-9]{4})?)$";
+
+/// The schema of a query parameter that no `ListSpec` types, by its name.
+fn conventional_schema(name: &str) -> Option<Value> {
+    Some(match name {
+        "as_of" | "active_on" => json!({ "type": "string", "format": "date" }),
+        "period" | "from" | "to" => json!({ "type": "string", "pattern": PERIOD_PATTERN }),
+        n if n.ends_with("_id") => list_of(json!({ "type": "string", "format": "uuid" })),
+        _ => return None,
+    })
+}
+
+fn sort_schema(spec: &ListSpec) -> Value {
+    let fields: Vec<&str> = spec.sorts.iter().map(|f| f.name).collect();
+    let one = format!("-?({})", fields.join("|"));
+    json!({
+        "type": "string",
+        "pattern": format!("^{one}(,{one})*$"),
+        "description": format!(
+            "Comma-separated fields, `-` for descending, from: {}",
+            fields.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
+        )
+    })
+}
+
+/// Types the query parameters of one operation: a list's from its
+/// `ListSpec` (the parser of the same parameters), the rest by name.
+fn type_query_parameters(operation_id: &str, op: &mut Value) {
+    let spec = crate::api::list_spec(operation_id);
+    let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) else {
+        return;
+    };
+    if let Some(spec) = &spec {
+        // A parameter the list refuses is not documented.
+        params.retain(|p| p["in"] != "query" || p["name"] != "include_archived" || spec.archivable);
+    }
+    for p in params.iter_mut().filter(|p| p["in"] == "query") {
+        let name = p["name"].as_str().unwrap_or("").to_string();
+        let typed = match (name.as_str(), &spec) {
+            ("limit", _) => Some(json!({
+                "type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": crate::list::DEFAULT_LIMIT
+            })),
+            ("cursor", _) => Some(json!({ "type": "string", "minLength": 1 })),
+            ("include_archived", _) | ("dry_run", _) => Some(json!({ "type": "boolean" })),
+            ("sort", Some(spec)) => Some(sort_schema(spec)),
+            (name, Some(spec)) => spec
+                .filters
+                .iter()
+                .find(|f| f.name == name)
+                .and_then(|f| filter_schema(&f.kind))
+                .or_else(|| conventional_schema(name)),
+            (name, None) => conventional_schema(name),
+        };
+        if let Some(schema) = typed {
+            if schema["type"] == "array" {
+                p["style"] = json!("form");
+                p["explode"] = json!(false);
+            }
+            p["schema"] = schema;
+        }
+    }
+}
+
+/// Marks every property of the schemas that only responses use as
+/// `required`: the service always sends them (`null` where there is no
+/// value), and a generated client should not have to guess.
+fn require_response_fields(doc: &mut Value) {
+    let mut request_schemas = BTreeSet::new();
+    let mut roots = Vec::new();
+    for item in doc["paths"].as_object().expect("paths").values() {
+        for op in item.as_object().expect("path item").values() {
+            collect_refs(&op["requestBody"], &mut roots);
+        }
+    }
+    let schemas = doc["components"]["schemas"].clone();
+    while let Some(name) = roots.pop() {
+        if request_schemas.insert(name.clone()) {
+            collect_refs(&schemas[&name], &mut roots);
+        }
+    }
+    let schemas = doc["components"]["schemas"]
+        .as_object_mut()
+        .expect("schemas");
+    for (name, schema) in schemas.iter_mut() {
+        if request_schemas.contains(name) {
+            continue;
+        }
+        if let Some(props) = schema["properties"].as_object() {
+            let all: Vec<String> = props.keys().cloned().collect();
+            schema["required"] = json!(all);
+        }
+    }
+}
+
+fn collect_refs(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(map) => {
+            if let Some(name) = ref_name(v) {
+                out.push(name.to_string());
+            }
+            for child in map.values() {
+                collect_refs(child, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|c| collect_refs(c, out)),
+        _ => {}
     }
 }

@@ -56,7 +56,7 @@ pub async fn health_ready(state: web::Data<AppState>) -> ApiResult<HttpResponse>
 /// (`trustplan_db_pool_*`) and `trustplan_db_queries_total`.
 #[utoipa::path(
     tag = "health",
-    responses((status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain; version=0.0.4"))
+    responses((status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain"))
 )]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {

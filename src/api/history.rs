@@ -62,7 +62,7 @@ impl From<AuditRow> for AuditEntry {
 
 const SORTS: &[SortField] = &[SortField::new("at", "audit_log.at", SortType::Timestamp)];
 
-const AUDIT: ListSpec = ListSpec {
+pub(crate) const AUDIT: ListSpec = ListSpec {
     table: "audit_log",
     filters: &[
         Filter::new("entity_type", FilterKind::Text("audit_log.entity_type")),
@@ -77,7 +77,7 @@ const AUDIT: ListSpec = ListSpec {
     archivable: false,
 };
 
-const HISTORY: ListSpec = ListSpec {
+pub(crate) const HISTORY: ListSpec = ListSpec {
     table: "audit_log",
     filters: &[],
     sorts: SORTS,

@@ -32,7 +32,8 @@ use crate::error::not_found;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::{created_record, new_id, ok_record, ApiJson, Ctx, IfMatch, Patch, Versioned};
 use crate::list::{
-    parse_bool, parse_date, Filter, FilterKind, ListParams, ListSpec, SortField, SortType,
+    parse_bool, parse_date, Filter, FilterKind, ListParams, ListSpec, ManualType, SortField,
+    SortType,
 };
 use crate::validate::{sensible_date, Errors, DATE_RANGE_MESSAGE};
 use crate::{page_schema, AppState};
@@ -217,16 +218,16 @@ pub struct NewImprovementArea {
 #[serde(deny_unknown_fields)]
 pub struct ImprovementAreaPatch {
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub code: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub title: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<Vec<Uuid>>)]
+    #[schema(value_type = Vec<Uuid>)]
     pub lead_organisation_ids: Patch<Vec<Uuid>>,
     #[serde(default)]
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(value_type = Vec<String>)]
     pub lead_roles: Patch<Vec<String>>,
     #[serde(default)]
     #[schema(value_type = Option<NaiveDate>)]
@@ -238,19 +239,19 @@ pub struct ImprovementAreaPatch {
     #[schema(value_type = Option<String>)]
     pub overarching_strategy: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(value_type = Vec<String>)]
     pub linked_strategies: Patch<Vec<String>>,
     #[serde(default)]
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(value_type = Vec<String>)]
     pub process_enablers: Patch<Vec<String>>,
     #[serde(default)]
-    #[schema(value_type = Option<bool>)]
+    #[schema(value_type = bool)]
     pub listed_in_cypp: Patch<bool>,
     #[serde(default)]
-    #[schema(value_type = Option<Vec<Uuid>>)]
+    #[schema(value_type = Vec<Uuid>)]
     pub recommendation_ids: Patch<Vec<Uuid>>,
     #[serde(default)]
-    #[schema(value_type = Option<Vec<Uuid>>)]
+    #[schema(value_type = Vec<Uuid>)]
     pub objective_ids: Patch<Vec<Uuid>>,
 }
 
@@ -315,7 +316,7 @@ pub struct AreaFilters {
     q: Option<String>,
 }
 
-const AREAS: ListSpec = ListSpec {
+pub(crate) const AREAS: ListSpec = ListSpec {
     table: "improvement_areas",
     filters: &[
         Filter::new("code", FilterKind::Text("improvement_areas.code")),
@@ -542,7 +543,7 @@ pub async fn update_improvement_area(
     let mut conn = state.conn().await?;
     let area = conn
         .transaction::<ImprovementArea, ApiError, _>(async move |conn| {
-            let before: ImprovementArea = records::lock(conn, id, Some(if_match.0)).await?;
+            let before: ImprovementArea = records::lock(conn, id, if_match.0).await?;
             let mut errors = Errors::new();
             let e = &mut errors.0;
             let code = patch.code.required("/code", e);
@@ -796,10 +797,10 @@ pub struct NewImprovementAction {
 #[serde(deny_unknown_fields)]
 pub struct ImprovementActionPatch {
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub code: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub title: Patch<String>,
     #[serde(default)]
     #[schema(value_type = Option<i32>)]
@@ -846,7 +847,7 @@ const ACTION_DUE: &str =
     "COALESCE(improvement_actions.due_on, (SELECT a.due_on FROM improvement_areas a \
      WHERE a.id = improvement_actions.area_id))";
 
-const ACTIONS: ListSpec = ListSpec {
+pub(crate) const ACTIONS: ListSpec = ListSpec {
     table: "improvement_actions",
     filters: &[
         Filter::new("code", FilterKind::Text("improvement_actions.code")),
@@ -870,8 +871,8 @@ const ACTIONS: ListSpec = ListSpec {
             "status",
             FilterKind::Vocab("improvement_actions.status", DeliverableStatus::WORDS),
         ),
-        Filter::new("overdue", FilterKind::Manual),
-        Filter::new("as_of", FilterKind::Manual),
+        Filter::new("overdue", FilterKind::Manual(ManualType::Bool)),
+        Filter::new("as_of", FilterKind::Manual(ManualType::Date)),
         Filter::new("due_from", FilterKind::DateFrom(ACTION_DUE)),
         Filter::new("due_to", FilterKind::DateTo(ACTION_DUE)),
         Filter::new("q", FilterKind::Search(&["improvement_actions.code", "improvement_actions.title"])),
@@ -1060,7 +1061,7 @@ pub async fn update_improvement_action(
     let mut conn = state.conn().await?;
     let action = conn
         .transaction::<ImprovementAction, ApiError, _>(async move |conn| {
-            let before: ImprovementAction = records::lock(conn, id, Some(if_match.0)).await?;
+            let before: ImprovementAction = records::lock(conn, id, if_match.0).await?;
             let mut errors = Errors::new();
             let code = patch.code.required("/code", &mut errors.0);
             let title = patch.title.required("/title", &mut errors.0);

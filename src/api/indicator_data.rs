@@ -27,7 +27,7 @@ use crate::db::sql::DynSql;
 use crate::domain::period::Period;
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
 use crate::http::{ApiJson, Ctx, OptionalIfMatch, Versioned};
-use crate::list::{Filter, FilterKind, ListParams, ListSpec, SortField, SortType};
+use crate::list::{Filter, FilterKind, ListParams, ListSpec, ManualType, SortField, SortType};
 use crate::validate::Errors;
 use crate::{page_schema, vocab, AppState};
 
@@ -144,7 +144,7 @@ pub struct TargetBody {
     pub note: Option<String>,
 }
 
-const TARGETS: ListSpec = ListSpec {
+pub(crate) const TARGETS: ListSpec = ListSpec {
     table: "indicator_targets",
     filters: &[Filter::new(
         "period",
@@ -390,7 +390,7 @@ pub async fn delete_indicator_target(
 /// One observation of an indicator: a series' figure for a period,
 /// optionally for a sub-group.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct Value {
+pub struct IndicatorValue {
     pub id: Uuid,
     pub indicator_id: Uuid,
     /// The indicator's ref, e.g. `NI59`.
@@ -413,15 +413,15 @@ pub struct Value {
     pub version: i32,
 }
 
-page_schema!(ValuePage, Value);
+page_schema!(ValuePage, IndicatorValue);
 
-impl Versioned for Value {
+impl Versioned for IndicatorValue {
     fn version(&self) -> i32 {
         self.version
     }
 }
 
-impl Record for Value {
+impl Record for IndicatorValue {
     const TABLE: &'static str = "indicator_values";
     const ENTITY: &'static str = "indicator_value";
 
@@ -430,7 +430,7 @@ impl Record for Value {
             .await
             .map_err(|e| crate::error::not_found(e, "value", id))?;
         let indicator = find_row(conn, row.indicator_id).await?;
-        Value::from_row(row, &indicator.code)
+        IndicatorValue::from_row(row, &indicator.code)
     }
 
     fn is_archived(&self) -> bool {
@@ -438,9 +438,9 @@ impl Record for Value {
     }
 }
 
-impl Value {
-    pub(crate) fn from_row(r: ValueRow, indicator_ref: &str) -> ApiResult<Value> {
-        Ok(Value {
+impl IndicatorValue {
+    pub(crate) fn from_row(r: ValueRow, indicator_ref: &str) -> ApiResult<IndicatorValue> {
+        Ok(IndicatorValue {
             period: stored_period(&r.period)?,
             series: Series::from_db(&r.series)?,
             status: ValueStatus::from_db(&r.status)?,
@@ -560,8 +560,8 @@ fn check_status_change(
     ),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Replaced", body = Value, headers(("ETag" = String))),
-        (status = 201, description = "Created", body = Value, headers(("ETag" = String), ("Location" = String))),
+        (status = 200, description = "Replaced", body = IndicatorValue, headers(("ETag" = String))),
+        (status = 201, description = "Created", body = IndicatorValue, headers(("ETag" = String), ("Location" = String))),
         (status = 400, description = "Malformed JSON or query", body = ErrorBody),
         (status = 403, description = "Not allowed: a viewer, a contributor of another organisation, or a contributor validating", body = ErrorBody),
         (status = 404, description = "No such indicator", body = ErrorBody),
@@ -591,7 +591,7 @@ pub async fn put_indicator_value(
     let actor = ctx.actor();
     let user = ctx.user.clone();
     let (value, created) = conn
-        .transaction::<(Value, bool), ApiError, _>(async move |conn| {
+        .transaction::<(IndicatorValue, bool), ApiError, _>(async move |conn| {
             let indicator = authorize_report(conn, &user, id).await?;
             let mut errors = Errors::new();
             check_number(&mut errors, "/value", &indicator.unit, body.value);
@@ -657,13 +657,13 @@ async fn write_value(
     indicator: &IndicatorRow,
     existing: Option<&ValueRow>,
     w: &ValueWrite<'_>,
-) -> ApiResult<(Value, bool)> {
+) -> ApiResult<(IndicatorValue, bool)> {
     let before = existing
         .cloned()
-        .map(|r| Value::from_row(r, &indicator.code))
+        .map(|r| IndicatorValue::from_row(r, &indicator.code))
         .transpose()?;
     let row = db::upsert_value(conn, existing, w).await?;
-    let after = Value::from_row(row, &indicator.code)?;
+    let after = IndicatorValue::from_row(row, &indicator.code)?;
     audit::record(
         conn,
         actor,
@@ -677,7 +677,7 @@ async fn write_value(
     Ok((after, existing.is_none()))
 }
 
-const VALUES: ListSpec = ListSpec {
+pub(crate) const VALUES: ListSpec = ListSpec {
     table: "indicator_values",
     filters: &[
         Filter::new(
@@ -694,9 +694,9 @@ const VALUES: ListSpec = ListSpec {
             "status",
             FilterKind::Vocab("indicator_values.status", ValueStatus::WORDS),
         ),
-        Filter::new("breakdown", FilterKind::Manual),
-        Filter::new("from", FilterKind::Manual),
-        Filter::new("to", FilterKind::Manual),
+        Filter::new("breakdown", FilterKind::Manual(ManualType::Text)),
+        Filter::new("from", FilterKind::Manual(ManualType::Period)),
+        Filter::new("to", FilterKind::Manual(ManualType::Period)),
     ],
     sorts: &[
         SortField::new("indicator_ref", "indicators.code", SortType::Text),
@@ -812,7 +812,7 @@ async fn value_page(
         .into_iter()
         .map(|r| {
             let code = refs.get(&r.indicator_id).cloned().unwrap_or_default();
-            Value::from_row(r, &code)
+            IndicatorValue::from_row(r, &code)
         })
         .collect::<ApiResult<Vec<_>>>()?;
     Ok(p.page(items, total)?.respond(req))
@@ -967,7 +967,7 @@ pub async fn value_history(
     value_id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     user.require(Role::Viewer)?;
-    history_page::<Value>(&req, &state, *value_id).await
+    history_page::<IndicatorValue>(&req, &state, *value_id).await
 }
 
 // ----------------------------------------------------------------- import
@@ -1432,7 +1432,7 @@ pub struct CommentaryBody {
     pub what_happens_next: Option<String>,
 }
 
-const COMMENTARY: ListSpec = ListSpec {
+pub(crate) const COMMENTARY: ListSpec = ListSpec {
     table: "indicator_commentary",
     filters: &[Filter::new(
         "period",

@@ -29,7 +29,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::{
     created_record, new_id, ok_record, ApiJson, Ctx, IfMatch, OptionalIfMatch, Patch, Versioned,
 };
-use crate::list::{Filter, FilterKind, ListParams, ListSpec, SortField, SortType};
+use crate::list::{Filter, FilterKind, ListParams, ListSpec, ManualType, SortField, SortType};
 use crate::validate::Errors;
 use crate::{page_schema, vocab, AppState};
 
@@ -135,7 +135,7 @@ pub fn tolerance_of(row: &IndicatorRow) -> Tolerance {
 }
 
 const POLARITY_WORDS: &[&str] = &["higher_is_better", "lower_is_better", "maintain"];
-const RAG_WORDS: &[&str] = &["green", "amber", "red", "no_target", "missing", "pending"];
+pub(crate) const RAG_WORDS: &[&str] = &["green", "amber", "red", "no_target", "missing", "pending"];
 
 /// Today's date in Europe/London: what "has the period ended" is judged against.
 pub use crate::domain::deliverable::today;
@@ -216,9 +216,8 @@ pub struct Indicator {
     pub version: i32,
     /// When it was archived; null while it is live.
     pub archived_at: Option<DateTime<Utc>>,
-    /// The computed status for the `period` of the list request; only
-    /// present when `period=` was given.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The computed status for the `period` of the list request; null
+    /// unless `period=` was given.
     pub performance: Option<Box<IndicatorPerformance>>,
 }
 
@@ -426,13 +425,13 @@ pub struct NewIndicator {
 #[serde(deny_unknown_fields)]
 pub struct IndicatorPatch {
     #[serde(default, rename = "ref")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub r#ref: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<IndicatorKind>)]
+    #[schema(value_type = IndicatorKind)]
     pub kind: Patch<IndicatorKind>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub title: Patch<String>,
     #[serde(default)]
     #[schema(value_type = Option<String>)]
@@ -441,28 +440,28 @@ pub struct IndicatorPatch {
     #[schema(value_type = Option<String>)]
     pub category: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<Unit>)]
+    #[schema(value_type = Unit)]
     pub unit: Patch<Unit>,
     #[serde(default)]
-    #[schema(value_type = Option<i16>)]
+    #[schema(value_type = i16)]
     pub decimals: Patch<i16>,
     #[serde(default)]
-    #[schema(value_type = Option<Polarity>)]
+    #[schema(value_type = Polarity)]
     pub polarity: Patch<Polarity>,
     #[serde(default)]
-    #[schema(value_type = Option<Aggregation>)]
+    #[schema(value_type = Aggregation)]
     pub aggregation: Patch<Aggregation>,
     #[serde(default)]
-    #[schema(value_type = Option<Tolerance>)]
+    #[schema(value_type = Tolerance)]
     pub tolerance: Patch<Tolerance>,
     #[serde(default)]
-    #[schema(value_type = Option<Frequency>)]
+    #[schema(value_type = Frequency)]
     pub frequency: Patch<Frequency>,
     #[serde(default)]
-    #[schema(value_type = Option<bool>)]
+    #[schema(value_type = bool)]
     pub key: Patch<bool>,
     #[serde(default)]
-    #[schema(value_type = Option<bool>)]
+    #[schema(value_type = bool)]
     pub laa: Patch<bool>,
     #[serde(default)]
     #[schema(value_type = Option<Uuid>)]
@@ -475,7 +474,7 @@ pub struct IndicatorPatch {
     pub notes: Patch<String>,
     /// Replaces the priority links.
     #[serde(default)]
-    #[schema(value_type = Option<Vec<Uuid>>)]
+    #[schema(value_type = Vec<Uuid>)]
     pub priority_ids: Patch<Vec<Uuid>>,
 }
 
@@ -525,7 +524,7 @@ pub struct IndicatorFilters {
     rag: Option<String>,
 }
 
-const LIST: ListSpec = ListSpec {
+pub(crate) const LIST: ListSpec = ListSpec {
     table: "indicators",
     filters: &[
         Filter::new("ref", FilterKind::Text("indicators.code")),
@@ -556,8 +555,11 @@ const LIST: ListSpec = ListSpec {
         ),
         Filter::new("priority_id", FilterKind::UuidSql(PRIORITY_FILTER)),
         Filter::new("objective_id", FilterKind::UuidSql(OBJECTIVE_FILTER)),
-        Filter::new("period", FilterKind::Manual),
-        Filter::new("rag", FilterKind::Manual),
+        Filter::new("period", FilterKind::Manual(ManualType::Period)),
+        Filter::new(
+            "rag",
+            FilterKind::Manual(ManualType::Words(crate::api::indicators::RAG_WORDS)),
+        ),
     ],
     sorts: &[
         SortField::new("ref", "indicators.code", SortType::Text),
@@ -861,7 +863,7 @@ pub async fn update_indicator(
     let actor = ctx.actor();
     let indicator = conn
         .transaction::<Indicator, ApiError, _>(async move |conn| {
-            let before: Indicator = records::lock(conn, id, Some(if_match.0)).await?;
+            let before: Indicator = records::lock(conn, id, if_match.0).await?;
             let mut errors = Errors::new();
             let code = patch.r#ref.required("/ref", &mut errors.0);
             let kind = patch.kind.required("/kind", &mut errors.0);
@@ -969,7 +971,7 @@ pub async fn delete_indicator(
     ctx.require(Role::Editor)?;
     let mut conn = state.conn().await?;
     let indicator: Indicator =
-        records::set_archived(&mut conn, &ctx.actor(), *id, Some(if_match.0), true).await?;
+        records::set_archived(&mut conn, &ctx.actor(), *id, if_match.0, true).await?;
     Ok(ok_record(&indicator))
 }
 
@@ -997,8 +999,14 @@ pub async fn restore_indicator(
 ) -> ApiResult<HttpResponse> {
     ctx.require(Role::Editor)?;
     let mut conn = state.conn().await?;
-    let indicator: Indicator =
-        records::set_archived(&mut conn, &ctx.actor(), *id, if_match.0.map(|m| m.0), false).await?;
+    let indicator: Indicator = records::set_archived(
+        &mut conn,
+        &ctx.actor(),
+        *id,
+        if_match.0.and_then(|m| m.0),
+        false,
+    )
+    .await?;
     Ok(ok_record(&indicator))
 }
 

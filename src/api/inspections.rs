@@ -182,16 +182,16 @@ pub struct NewInspection {
 #[serde(deny_unknown_fields)]
 pub struct InspectionPatch {
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub code: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<InspectionKind>)]
+    #[schema(value_type = InspectionKind)]
     pub kind: Patch<InspectionKind>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub title: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(value_type = Vec<String>)]
     pub inspectorates: Patch<Vec<String>>,
     #[serde(default)]
     #[schema(value_type = Option<NaiveDate>)]
@@ -214,7 +214,7 @@ pub struct InspectionFilters {
     q: Option<String>,
 }
 
-const INSPECTIONS: ListSpec = ListSpec {
+pub(crate) const INSPECTIONS: ListSpec = ListSpec {
     table: "inspections",
     filters: &[
         Filter::new("code", FilterKind::Text("inspections.code")),
@@ -391,7 +391,7 @@ pub async fn update_inspection(
     let mut conn = state.conn().await?;
     let inspection = conn
         .transaction::<Inspection, ApiError, _>(async move |conn| {
-            let before: Inspection = records::lock(conn, id, Some(if_match.0)).await?;
+            let before: Inspection = records::lock(conn, id, if_match.0).await?;
             let mut errors = Errors::new();
             let code = patch.code.required("/code", &mut errors.0);
             let kind = patch.kind.required("/kind", &mut errors.0);
@@ -544,7 +544,7 @@ pub struct NewJudgement {
     pub summary: Option<String>,
 }
 
-const JUDGEMENTS: ListSpec = ListSpec {
+pub(crate) const JUDGEMENTS: ListSpec = ListSpec {
     table: "judgements",
     filters: &[
         Filter::new("code", FilterKind::Text("judgements.code")),
@@ -840,13 +840,13 @@ pub struct NewRecommendation {
 #[serde(deny_unknown_fields)]
 pub struct RecommendationPatch {
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub code: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub text: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<Timeframe>)]
+    #[schema(value_type = Timeframe)]
     pub timeframe: Patch<Timeframe>,
     #[serde(default)]
     #[schema(value_type = Option<String>)]
@@ -871,7 +871,7 @@ pub struct RecommendationFilters {
     q: Option<String>,
 }
 
-const RECOMMENDATIONS: ListSpec = ListSpec {
+pub(crate) const RECOMMENDATIONS: ListSpec = ListSpec {
     table: "recommendations",
     filters: &[
         Filter::new("code", FilterKind::Text("recommendations.code")),
@@ -1055,7 +1055,7 @@ pub async fn update_recommendation(
     let mut conn = state.conn().await?;
     let rec = conn
         .transaction::<Recommendation, ApiError, _>(async move |conn| {
-            let before: Recommendation = records::lock(conn, id, Some(if_match.0)).await?;
+            let before: Recommendation = records::lock(conn, id, if_match.0).await?;
             let mut errors = Errors::new();
             let code = patch.code.required("/code", &mut errors.0);
             let text = patch.text.required("/text", &mut errors.0);

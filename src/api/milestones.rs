@@ -24,7 +24,8 @@ use crate::error::not_found;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::{created_record, new_id, ok_record, ApiJson, Ctx, IfMatch, Patch, Versioned};
 use crate::list::{
-    parse_bool, parse_date, Filter, FilterKind, ListParams, ListSpec, SortField, SortType,
+    parse_bool, parse_date, Filter, FilterKind, ListParams, ListSpec, ManualType, SortField,
+    SortType,
 };
 use crate::validate::{sensible_date, Errors, DATE_RANGE_MESSAGE};
 use crate::{page_schema, AppState};
@@ -189,13 +190,13 @@ pub struct NewMilestone {
 #[serde(deny_unknown_fields)]
 pub struct MilestonePatch {
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub code: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub title: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub financial_year: Patch<String>,
     #[serde(default)]
     #[schema(value_type = Option<i32>)]
@@ -243,7 +244,7 @@ pub struct MilestoneFilters {
     q: Option<String>,
 }
 
-const LIST: ListSpec = ListSpec {
+pub(crate) const LIST: ListSpec = ListSpec {
     table: "milestones",
     filters: &[
         Filter::new("code", FilterKind::Text("milestones.code")),
@@ -269,8 +270,8 @@ const LIST: ListSpec = ListSpec {
         ),
         Filter::new("due_from", FilterKind::DateFrom("milestones.due_on")),
         Filter::new("due_to", FilterKind::DateTo("milestones.due_on")),
-        Filter::new("overdue", FilterKind::Manual),
-        Filter::new("as_of", FilterKind::Manual),
+        Filter::new("overdue", FilterKind::Manual(ManualType::Bool)),
+        Filter::new("as_of", FilterKind::Manual(ManualType::Date)),
         Filter::new(
             "q",
             FilterKind::Search(&["milestones.code", "milestones.title", "milestones.notes"]),
@@ -530,7 +531,7 @@ pub async fn update_milestone(
     let mut conn = state.conn().await?;
     let milestone = conn
         .transaction::<Milestone, ApiError, _>(async move |conn| {
-            let before: Milestone = records::lock(conn, id, Some(if_match.0)).await?;
+            let before: Milestone = records::lock(conn, id, if_match.0).await?;
             let mut errors = Errors::new();
             let code = patch.code.required("/code", &mut errors.0);
             let title = patch.title.required("/title", &mut errors.0);

@@ -49,6 +49,35 @@ pub fn configure(cfg: &mut ServiceConfig) {
     );
 }
 
+/// The `ListSpec` behind a list operation, by `operationId`: what parses its
+/// query also types its parameters in the OpenAPI document.
+pub fn list_spec(operation_id: &str) -> Option<crate::list::ListSpec> {
+    Some(match operation_id {
+        "list_audit" => history::AUDIT,
+        id if id.ends_with("_history") => history::HISTORY,
+        "list_organisations" => organisations::LIST,
+        "list_plans" => plans::LIST,
+        "list_priorities" => priorities::LIST,
+        "list_objectives" => objectives::LIST,
+        "list_objective_risks" => objectives::RISKS,
+        "list_risks" => objectives::REGISTER,
+        "list_objective_indicators" | "list_indicators" => indicators::LIST,
+        "list_objective_milestones" | "list_milestones" => milestones::LIST,
+        "list_milestone_updates" | "list_improvement_action_updates" => progress::LIST,
+        "list_inspections" => inspections::INSPECTIONS,
+        "list_judgements" => inspections::JUDGEMENTS,
+        "list_recommendations" => inspections::RECOMMENDATIONS,
+        "list_improvement_areas" => improvement::AREAS,
+        "list_improvement_actions" => improvement::ACTIONS,
+        "list_values" | "list_indicator_values" => indicator_data::VALUES,
+        "list_indicator_targets" => indicator_data::TARGETS,
+        "list_indicator_commentary" => indicator_data::COMMENTARY,
+        "get_performance" => performance::REPORT,
+        "list_service_accounts" => service_accounts::LIST,
+        _ => return None,
+    })
+}
+
 fn service_accounts_token(cfg: &mut ServiceConfig) {
     cfg.service(service_accounts::issue_token);
 }
@@ -152,7 +181,7 @@ macro_rules! archive_handlers {
             ctx.require($crate::auth::Role::$write)?;
             let mut conn = state.conn().await?;
             let record: $ty = $crate::db::records::set_archived(
-                &mut conn, &ctx.actor(), *id, Some(if_match.0), true,
+                &mut conn, &ctx.actor(), *id, if_match.0, true,
             )
             .await?;
             Ok($crate::http::ok_record(&record))
@@ -187,7 +216,7 @@ macro_rules! archive_handlers {
             ctx.require($crate::auth::Role::$write)?;
             let mut conn = state.conn().await?;
             let record: $ty = $crate::db::records::set_archived(
-                &mut conn, &ctx.actor(), *id, if_match.0.map(|m| m.0), false,
+                &mut conn, &ctx.actor(), *id, if_match.0.and_then(|m| m.0), false,
             )
             .await?;
             Ok($crate::http::ok_record(&record))

@@ -28,7 +28,9 @@ use crate::domain::risk::{band, RiskBand};
 use crate::error::not_found;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::{created_record, new_id, ok_record, ApiJson, Ctx, IfMatch, Patch, Versioned};
-use crate::list::{parse_date, Filter, FilterKind, ListParams, ListSpec, SortField, SortType};
+use crate::list::{
+    parse_date, Filter, FilterKind, ListParams, ListSpec, ManualType, SortField, SortType,
+};
 use crate::validate::{sensible_date, Errors, DATE_RANGE_MESSAGE};
 use crate::{page_schema, vocab, AppState};
 
@@ -248,22 +250,22 @@ pub struct NewObjective {
 #[serde(deny_unknown_fields)]
 pub struct ObjectivePatch {
     #[serde(default)]
-    #[schema(value_type = Option<Uuid>)]
+    #[schema(value_type = Uuid)]
     pub plan_id: Patch<Uuid>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub code: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<ObjectiveKind>)]
+    #[schema(value_type = ObjectiveKind)]
     pub kind: Patch<ObjectiveKind>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub title: Patch<String>,
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub description: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<Vec<Uuid>>)]
+    #[schema(value_type = Vec<Uuid>)]
     pub priority_ids: Patch<Vec<Uuid>>,
     #[serde(default)]
     #[schema(value_type = Option<Uuid>)]
@@ -272,10 +274,10 @@ pub struct ObjectivePatch {
     #[schema(value_type = Option<String>)]
     pub responsible_officer: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(value_type = Vec<String>)]
     pub cypp_priority_refs: Patch<Vec<String>>,
     #[serde(default)]
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(value_type = Vec<String>)]
     pub cross_referenced_plan_codes: Patch<Vec<String>>,
     #[serde(default)]
     #[schema(value_type = Option<i32>)]
@@ -339,6 +341,9 @@ fn duplicate(e: diesel::result::Error, code: &str) -> ApiError {
     })
 }
 
+/// The risk bands, in the words of `RiskBand`, for filters on a score.
+const RISK_BANDS: &[&str] = &["low", "medium", "high"];
+
 fn risk_band_condition(column: &str, name: &str, value: &str) -> ApiResult<DynSql> {
     let mut ranges = Vec::new();
     for word in value.split(',').map(str::trim) {
@@ -382,7 +387,7 @@ pub struct ObjectiveFilters {
     q: Option<String>,
 }
 
-const LIST: ListSpec = ListSpec {
+pub(crate) const LIST: ListSpec = ListSpec {
     table: "objectives",
     filters: &[
         Filter::new("code", FilterKind::Text("objectives.code")),
@@ -396,9 +401,9 @@ const LIST: ListSpec = ListSpec {
             ),
         ),
         Filter::new("lead_organisation_id", FilterKind::Uuid("objectives.lead_organisation_id")),
-        Filter::new("risk_initial_band", FilterKind::Manual),
-        Filter::new("risk_residual_band", FilterKind::Manual),
-        Filter::new("as_of", FilterKind::Manual),
+        Filter::new("risk_initial_band", FilterKind::Manual(ManualType::Words(RISK_BANDS))),
+        Filter::new("risk_residual_band", FilterKind::Manual(ManualType::Words(RISK_BANDS))),
+        Filter::new("as_of", FilterKind::Manual(ManualType::Date)),
         Filter::new(
             "q",
             FilterKind::Search(&["objectives.code", "objectives.title", "objectives.description"]),
@@ -617,7 +622,7 @@ pub async fn update_objective(
     let mut conn = state.conn().await?;
     let objective = conn
         .transaction::<Objective, ApiError, _>(async move |conn| {
-            let before: Objective = records::lock(conn, id, Some(if_match.0)).await?;
+            let before: Objective = records::lock(conn, id, if_match.0).await?;
             let mut errors = Errors::new();
             let plan_id = patch.plan_id.required("/plan_id", &mut errors.0);
             let code = patch.code.required("/code", &mut errors.0);
@@ -823,13 +828,13 @@ pub struct NewRisk {
 #[serde(deny_unknown_fields)]
 pub struct RiskPatch {
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub code: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub title: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(value_type = Vec<String>)]
     pub treatment_measures: Patch<Vec<String>>,
     #[serde(default)]
     #[schema(value_type = Option<i32>)]
@@ -839,7 +844,7 @@ pub struct RiskPatch {
     pub risk_residual: Patch<i32>,
 }
 
-const RISKS: ListSpec = ListSpec {
+pub(crate) const RISKS: ListSpec = ListSpec {
     table: "risks",
     filters: &[
         Filter::new("code", FilterKind::Text("risks.code")),
@@ -849,6 +854,88 @@ const RISKS: ListSpec = ListSpec {
     default_sort: "code",
     archivable: true,
 };
+
+pub(crate) const REGISTER: ListSpec = ListSpec {
+    table: "risks",
+    filters: &[
+        Filter::new("code", FilterKind::Text("risks.code")),
+        Filter::new("objective_id", FilterKind::Uuid("risks.objective_id")),
+        Filter::new(
+            "plan_id",
+            FilterKind::UuidSql(
+                "EXISTS (SELECT 1 FROM objectives o \
+                 WHERE o.id = risks.objective_id AND o.plan_id = ANY($1))",
+            ),
+        ),
+        Filter::new(
+            "initial_band",
+            FilterKind::Manual(ManualType::Words(RISK_BANDS)),
+        ),
+        Filter::new(
+            "residual_band",
+            FilterKind::Manual(ManualType::Words(RISK_BANDS)),
+        ),
+        Filter::new("q", FilterKind::Search(&["risks.code", "risks.title"])),
+    ],
+    sorts: &[SortField::new("code", "risks.code", SortType::Text)],
+    default_sort: "code",
+    archivable: true,
+};
+
+/// Query of the whole risk register.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct RegisterFilters {
+    /// Any of these codes (comma-separated).
+    code: Option<String>,
+    /// Of any of these objectives (comma-separated ids).
+    objective_id: Option<String>,
+    /// Of objectives in any of these plans (comma-separated ids).
+    plan_id: Option<String>,
+    /// Initial score in any of these bands (comma-separated): low 1–4, medium 5–10, high 11–16.
+    initial_band: Option<String>,
+    /// Residual score (after treatment) in any of these bands (comma-separated).
+    residual_band: Option<String>,
+    /// Free text in code or title.
+    q: Option<String>,
+}
+
+/// The risk register
+///
+/// Every risk of every objective, filterable by objective, plan and band.
+/// Every role may read.
+#[utoipa::path(
+    tag = "objectives",
+    params(crate::api::ListQuery, RegisterFilters),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One page of risks", body = RiskPage),
+        (status = 400, description = "Unknown or malformed query parameter", body = ErrorBody),
+    )
+)]
+#[get("")]
+pub async fn list_risks(
+    req: HttpRequest,
+    user: AuthUser,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    user.require(Role::Viewer)?;
+    let mut p = ListParams::parse(req.query_string(), REGISTER)?;
+    for (name, column) in [
+        ("initial_band", "risks.risk_initial"),
+        ("residual_band", "risks.risk_residual"),
+    ] {
+        if let Some(v) = p.filter(name) {
+            let cond = risk_band_condition(column, name, v)?;
+            p.add_condition(cond);
+        }
+    }
+    let mut conn = state.conn().await?;
+    let (rows, total) = risk_queries::list(&mut conn, &p).await?;
+    let items: Vec<Risk> = rows.into_iter().map(Risk::from).collect();
+    Ok(p.page(items, total)?.respond(&req))
+}
 
 /// Query of an objective's risk register.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -1029,7 +1116,7 @@ pub async fn update_risk(
     let mut conn = state.conn().await?;
     let risk = conn
         .transaction::<Risk, ApiError, _>(async move |conn| {
-            let before: Risk = records::lock(conn, id, Some(if_match.0)).await?;
+            let before: Risk = records::lock(conn, id, if_match.0).await?;
             let mut errors = Errors::new();
             let code = patch.code.required("/code", &mut errors.0);
             let title = patch.title.required("/title", &mut errors.0);
@@ -1233,7 +1320,8 @@ pub mod risks {
     }
 
     pub fn configure(cfg: &mut ServiceConfig) {
-        cfg.service(get_risk)
+        cfg.service(list_risks)
+            .service(get_risk)
             .service(update_risk)
             .service(archive::delete_risk)
             .service(archive::restore_risk)

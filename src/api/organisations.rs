@@ -157,13 +157,13 @@ pub struct NewOrganisation {
 #[serde(deny_unknown_fields)]
 pub struct OrganisationPatch {
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub code: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub name: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<OrganisationKind>)]
+    #[schema(value_type = OrganisationKind)]
     pub kind: Patch<OrganisationKind>,
     #[serde(default)]
     #[schema(value_type = Option<Uuid>)]
@@ -185,7 +185,7 @@ pub struct OrganisationFilters {
     q: Option<String>,
 }
 
-const LIST: ListSpec = ListSpec {
+pub(crate) const LIST: ListSpec = ListSpec {
     table: "organisations",
     filters: &[
         Filter::new("code", FilterKind::Text("organisations.code")),
@@ -397,7 +397,7 @@ pub async fn update_organisation(
     let actor = ctx.actor();
     let org = conn
         .transaction::<Organisation, ApiError, _>(async move |conn| {
-            let before: Organisation = records::lock(conn, id, Some(if_match.0)).await?;
+            let before: Organisation = records::lock(conn, id, if_match.0).await?;
             let mut errors = Errors::new();
             let code = patch.code.required("/code", &mut errors.0);
             let name = patch.name.required("/name", &mut errors.0);

@@ -27,7 +27,7 @@ use crate::domain::performance::{
 };
 use crate::domain::period::Period;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::list::{Filter, FilterKind, ListParams, ListSpec, SortField, SortType};
+use crate::list::{Filter, FilterKind, ListParams, ListSpec, ManualType, SortField, SortType};
 use crate::AppState;
 
 /// A comparator figure held for the same period.
@@ -460,11 +460,14 @@ pub struct ReportQuery {
     include_archived: Option<bool>,
 }
 
-const REPORT: ListSpec = ListSpec {
+pub(crate) const REPORT: ListSpec = ListSpec {
     table: "indicators",
     filters: &[
-        Filter::new("period", FilterKind::Manual),
-        Filter::new("rag", FilterKind::Manual),
+        Filter::new("period", FilterKind::Manual(ManualType::Period)),
+        Filter::new(
+            "rag",
+            FilterKind::Manual(ManualType::Words(crate::api::indicators::RAG_WORDS)),
+        ),
         Filter::new(
             "lead_organisation_id",
             FilterKind::Uuid("indicators.lead_organisation_id"),

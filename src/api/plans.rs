@@ -17,7 +17,9 @@ use crate::db::records::{self, Record};
 use crate::db::sql::DynSql;
 use crate::error::{not_found, ApiError, ApiResult, ErrorBody};
 use crate::http::{created_record, new_id, ok_record, ApiJson, Ctx, IfMatch, Patch, Versioned};
-use crate::list::{parse_date, Filter, FilterKind, ListParams, ListSpec, SortField, SortType};
+use crate::list::{
+    parse_date, Filter, FilterKind, ListParams, ListSpec, ManualType, SortField, SortType,
+};
 use crate::validate::Errors;
 use crate::{page_schema, vocab, AppState};
 
@@ -185,25 +187,25 @@ pub struct NewPlan {
 #[serde(deny_unknown_fields)]
 pub struct PlanPatch {
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub code: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub title: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<PlanKind>)]
+    #[schema(value_type = PlanKind)]
     pub kind: Patch<PlanKind>,
     #[serde(default)]
-    #[schema(value_type = Option<Uuid>)]
+    #[schema(value_type = Uuid)]
     pub owner_organisation_id: Patch<Uuid>,
     #[serde(default)]
-    #[schema(value_type = Option<NaiveDate>)]
+    #[schema(value_type = NaiveDate)]
     pub starts_on: Patch<NaiveDate>,
     #[serde(default)]
-    #[schema(value_type = Option<NaiveDate>)]
+    #[schema(value_type = NaiveDate)]
     pub ends_on: Patch<NaiveDate>,
     #[serde(default)]
-    #[schema(value_type = Option<PlanStatus>)]
+    #[schema(value_type = PlanStatus)]
     pub status: Patch<PlanStatus>,
     /// `null` clears it.
     #[serde(default)]
@@ -230,7 +232,7 @@ pub struct PlanFilters {
     q: Option<String>,
 }
 
-const LIST: ListSpec = ListSpec {
+pub(crate) const LIST: ListSpec = ListSpec {
     table: "plans",
     filters: &[
         Filter::new("code", FilterKind::Text("plans.code")),
@@ -243,7 +245,7 @@ const LIST: ListSpec = ListSpec {
             "owner_organisation_id",
             FilterKind::Uuid("plans.owner_organisation_id"),
         ),
-        Filter::new("active_on", FilterKind::Manual),
+        Filter::new("active_on", FilterKind::Manual(ManualType::Date)),
         Filter::new("q", FilterKind::Search(&["plans.code", "plans.title"])),
     ],
     sorts: &[
@@ -454,7 +456,7 @@ pub async fn update_plan(
     let mut conn = state.conn().await?;
     let plan = conn
         .transaction::<Plan, ApiError, _>(async move |conn| {
-            let before: Plan = records::lock(conn, id, Some(if_match.0)).await?;
+            let before: Plan = records::lock(conn, id, if_match.0).await?;
             let mut errors = Errors::new();
             let code = patch.code.required("/code", &mut errors.0);
             let title = patch.title.required("/title", &mut errors.0);

@@ -165,16 +165,16 @@ pub struct NewPriority {
 #[serde(deny_unknown_fields)]
 pub struct PriorityPatch {
     #[serde(default)]
-    #[schema(value_type = Option<PrioritySet>)]
+    #[schema(value_type = PrioritySet)]
     pub set: Patch<PrioritySet>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub code: Patch<String>,
     #[serde(default)]
     #[schema(value_type = Option<i32>)]
     pub number: Patch<i32>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub title: Patch<String>,
     #[serde(default)]
     #[schema(value_type = Option<String>)]
@@ -204,7 +204,7 @@ pub struct PriorityFilters {
     q: Option<String>,
 }
 
-const LIST: ListSpec = ListSpec {
+pub(crate) const LIST: ListSpec = ListSpec {
     table: "priorities",
     filters: &[
         Filter::new(
@@ -413,7 +413,7 @@ pub async fn update_priority(
     let mut conn = state.conn().await?;
     let priority = conn
         .transaction::<Priority, ApiError, _>(async move |conn| {
-            let before: Priority = records::lock(conn, id, Some(if_match.0)).await?;
+            let before: Priority = records::lock(conn, id, if_match.0).await?;
             let mut errors = Errors::new();
             let set = patch.set.required("/set", &mut errors.0);
             let code = patch.code.required("/code", &mut errors.0);

@@ -96,7 +96,7 @@ pub struct UpdateQuery {
     sort: Option<String>,
 }
 
-const LIST: ListSpec = ListSpec {
+pub(crate) const LIST: ListSpec = ListSpec {
     table: "progress_updates",
     filters: &[],
     sorts: &[SortField::new(
@@ -307,7 +307,8 @@ pub async fn create_for<R: Reportable>(
     let mut conn = state.conn().await?;
     let update = conn
         .transaction::<ProgressUpdate, ApiError, _>(async move |conn| {
-            let before: R = crate::db::records::lock(conn, id, if_match.0.map(|m| m.0)).await?;
+            let before: R =
+                crate::db::records::lock(conn, id, if_match.0.and_then(|m| m.0)).await?;
             authorize(&user, &before.leads())?;
             record(conn, &actor, &user, R::deliverable(id), &before, body).await
         })

@@ -217,7 +217,7 @@ pub struct ServiceAccountFilters {
     q: Option<String>,
 }
 
-const LIST: ListSpec = ListSpec {
+pub(crate) const LIST: ListSpec = ListSpec {
     table: "service_accounts",
     filters: &[
         Filter::new("client_id", FilterKind::Text("service_accounts.client_id")),

@@ -506,7 +506,7 @@ async fn load_indicators(
     conn: &mut AsyncPgConnection,
     actor: &Actor,
 ) -> ApiResult<IndicatorsReport> {
-    use crate::api::indicator_data::{Target, Value};
+    use crate::api::indicator_data::{IndicatorValue, Target};
     use crate::api::indicators::Indicator;
     use crate::db::indicators as idb;
     use crate::db::schema::indicators;
@@ -572,7 +572,7 @@ async fn load_indicators(
                 },
             )
             .await?;
-            let v = Value::from_row(v, &row.code)?;
+            let v = IndicatorValue::from_row(v, &row.code)?;
             audit::record::<(), _>(
                 conn,
                 actor,

@@ -69,7 +69,10 @@ fn contract() -> &'static Contract {
 }
 
 fn split(path: &str) -> Vec<String> {
-    path.trim_matches('/').split('/').map(str::to_string).collect()
+    path.trim_matches('/')
+        .split('/')
+        .map(str::to_string)
+        .collect()
 }
 
 fn escape(token: &str) -> String {
@@ -148,7 +151,13 @@ fn media_type(headers: &HeaderMap) -> Option<String> {
     headers
         .get("content-type")
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
 }
 
 /// Checks one response; panics with what is wrong.
@@ -214,7 +223,10 @@ pub fn check(method: &str, path: &str, status: u16, headers: &HeaderMap, body: &
     check_headers(&where_, response, headers);
     CHECKED.fetch_add(1, Ordering::Relaxed);
     if method == "HEAD" || status == 304 {
-        assert!(body.is_empty(), "{where_}: a body on a HEAD or 304 response");
+        assert!(
+            body.is_empty(),
+            "{where_}: a body on a HEAD or 304 response"
+        );
         return;
     }
     let content = response.get("content").and_then(Value::as_object);
@@ -226,8 +238,8 @@ pub fn check(method: &str, path: &str, status: u16, headers: &HeaderMap, body: &
         );
         return;
     };
-    let media = media_type(headers)
-        .unwrap_or_else(|| panic!("{where_}: a body without Content-Type"));
+    let media =
+        media_type(headers).unwrap_or_else(|| panic!("{where_}: a body without Content-Type"));
     assert!(
         content.contains_key(&media),
         "{where_}: Content-Type {media} is not declared (declared: {:?})",
@@ -291,11 +303,7 @@ fn check_headers(where_: &str, response: &Value, headers: &HeaderMap) {
     let declared: HashMap<String, &Value> = response
         .get("headers")
         .and_then(Value::as_object)
-        .map(|h| {
-            h.iter()
-                .map(|(k, v)| (k.to_ascii_lowercase(), v))
-                .collect()
-        })
+        .map(|h| h.iter().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect())
         .unwrap_or_default();
     for name in CONTRACT_HEADERS {
         if headers.contains_key(*name) {

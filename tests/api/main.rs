@@ -5,6 +5,7 @@
 mod auth;
 mod conformance;
 mod helpers;
+mod http_semantics;
 mod idempotency;
 mod improvement;
 mod indicators;

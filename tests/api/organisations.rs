@@ -306,12 +306,21 @@ async fn patch_needs_if_match_and_refuses_a_stale_one() {
         .send()
         .await
         .expect(412);
+    // If-Match compares strongly: a weak tag never matches (RFC 9110 13.1.1).
+    let current = app.get(&item).with_role(Role::Viewer).send().await.etag();
+    app.delete(&item)
+        .with_role(Role::Admin)
+        .if_match(&format!("W/{current}"))
+        .send()
+        .await
+        .expect(412);
+    // `*` matches any existing record.
     app.delete(&item)
         .with_role(Role::Admin)
         .if_match("*")
         .send()
         .await
-        .expect(412);
+        .expect(200);
 }
 
 #[actix_web::test]
