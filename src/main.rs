@@ -109,7 +109,11 @@ async fn serve(demo_mode: bool) -> Result<(), String> {
         let report = demo::load(&mut conn)
             .await
             .map_err(|e| format!("demo data: {e}"))?;
-        log::info!("demo data loaded: {report:?}");
+        if report.is_empty() {
+            println!("The demo data is already in this database: nothing was added.");
+        } else {
+            log::info!("demo data loaded: {report:?}");
+        }
         let token = state.jwt.mint(
             "demo-admin",
             Role::Admin,
@@ -155,7 +159,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             ttl,
             name,
         } => {
-            let config = Config::from_env(false).map_err(|e| e.to_string())?;
+            // The same fallback as `serve --demo`, so that a token made without
+            // JWT_SECRET works against a demo server started without it.
+            let config = Config::from_env(true).map_err(|e| e.to_string())?;
             let keys = JwtKeys::from_config(&config.jwt)?;
             let token = keys.mint(
                 &sub,

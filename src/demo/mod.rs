@@ -30,7 +30,7 @@ struct DemoOrganisation {
 }
 
 /// What a load added.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 pub struct DemoReport {
     pub organisations: usize,
     pub plans: usize,
@@ -46,6 +46,13 @@ pub struct DemoReport {
     pub indicators: IndicatorsReport,
     /// Links of indicators to objectives and priorities.
     pub indicator_links: usize,
+}
+
+impl DemoReport {
+    /// Whether the load added nothing: the demo data was already there.
+    pub fn is_empty(&self) -> bool {
+        *self == DemoReport::default()
+    }
 }
 
 /// Loads the demo data set in one transaction.
@@ -138,7 +145,7 @@ async fn load_organisations(conn: &mut AsyncPgConnection, actor: &Actor) -> ApiR
 }
 
 /// What the indicator part of a load added.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 pub struct IndicatorsReport {
     pub indicators: usize,
     pub targets: usize,

@@ -341,3 +341,43 @@ async fn the_objective_list_is_a_fixed_number_of_queries() {
     assert_eq!(one, all, "18 objectives with roll-ups cost what one does");
     assert!(all <= 8, "{all} statements");
 }
+
+#[actix_web::test]
+async fn the_risk_register_lists_every_risk_by_objective_plan_and_band() {
+    let app = &TestApp::spawn_with_demo().await;
+    let get = |q: String| async move {
+        app.get(&format!("/api/v1/risks?{q}"))
+            .with_role(Role::Viewer)
+            .send()
+            .await
+    };
+    let all = get(String::new()).await;
+    all.expect(200);
+    assert_eq!(codes(&all), ["RISK-1", "RISK-2", "RISK-3"]);
+    assert_eq!(codes(&get("residual_band=low".into()).await), ["RISK-3"]);
+    assert_eq!(
+        codes(&get("residual_band=medium,low".into()).await),
+        ["RISK-1", "RISK-2", "RISK-3"]
+    );
+    assert_eq!(codes(&get("initial_band=high".into()).await).len(), 3);
+    assert!(codes(&get("initial_band=low".into()).await).is_empty());
+    let ss2 = first_id(app, "/api/v1/objectives?code=SS2").await;
+    assert_eq!(
+        codes(&get(format!("objective_id={ss2}")).await),
+        ["RISK-1", "RISK-2"]
+    );
+    let plan_id = all.body["items"][0]["objective_id"].as_str().unwrap();
+    let objective = app
+        .get(&format!("/api/v1/objectives/{plan_id}"))
+        .with_role(Role::Viewer)
+        .send()
+        .await;
+    let plan_id = objective.body["plan_id"].as_str().unwrap();
+    assert_eq!(codes(&get(format!("plan_id={plan_id}")).await).len(), 3);
+    assert!(codes(&get(format!("plan_id={}", uuid::Uuid::now_v7())).await).is_empty());
+    assert_eq!(codes(&get("sort=-code&limit=1".into()).await), ["RISK-3"]);
+
+    get("residual_band=severe".into()).await.expect(400);
+    get("colour=red".into()).await.expect(400);
+    app.get("/api/v1/risks").send().await.expect(401);
+}

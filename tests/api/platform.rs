@@ -174,6 +174,7 @@ async fn the_demo_data_loads_the_partner_bodies_once() {
     let mut conn = app.state.conn().await.unwrap();
     let again = trustplan::demo::load(&mut conn).await.unwrap();
     assert_eq!(again.organisations, 0, "a second load adds nothing");
+    assert!(again.is_empty(), "nothing at all: {again:?}");
     drop(conn);
     let res = app
         .get("/api/v1/organisations?limit=500")
