@@ -251,6 +251,14 @@ pub fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
         log::debug!("token refused: {e}");
         ApiError::Unauthorized("the bearer token is invalid or expired".into())
     })?;
+    // A claim PostgreSQL cannot store (the audit trail records them) is no
+    // identity this service can act for.
+    let texts = [Some(&claims.sub), Some(&claims.org), claims.name.as_ref()];
+    if texts.into_iter().flatten().any(|t| t.contains('\0')) {
+        return Err(ApiError::Unauthorized(
+            "the bearer token's claims contain a NUL character".into(),
+        ));
+    }
     Ok(AuthUser {
         sub: claims.sub,
         role: claims.role,

@@ -118,10 +118,60 @@ fn is_json_media_type(req: &HttpRequest) -> bool {
     essence == "application/json" || essence == "application/merge-patch+json"
 }
 
-/// Parses `bytes` as `T`, mapping serde's errors to 400 (not JSON) or 422 (wrong shape).
+/// The pointer to the first string (or key) in `value` holding U+0000,
+/// which PostgreSQL text cannot store.
+fn find_nul(value: &serde_json::Value, at: &str) -> Option<String> {
+    use serde_json::Value;
+    match value {
+        Value::String(s) if s.contains('\0') => Some(at.to_string()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| find_nul(v, &format!("{at}/{i}"))),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let here = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
+            if k.contains('\0') {
+                Some(here)
+            } else {
+                find_nul(v, &here)
+            }
+        }),
+        _ => None,
+    }
+}
+
+/// Writes every whole float (`4.0`) as an integer: JSON Schema's `integer`
+/// is any number with a zero fraction, so a client may send one where the
+/// contract says integer, and serde's integer types would refuse it.
+fn integral_floats_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|_| n.is_f64()) {
+                if f.fract() == 0.0 && f.abs() < 9.0e15 {
+                    *value = Value::from(f as i64);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_floats_as_integers),
+        Value::Object(map) => map.values_mut().for_each(integral_floats_as_integers),
+        _ => {}
+    }
+}
+
+/// Parses `bytes` as `T`, mapping serde's errors to 400 (not JSON) or 422
+/// (wrong shape, or text holding U+0000).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|err| {
+    let mut value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::MalformedJson(format!("the body is not valid JSON: {e}")))?;
+    if let Some(pointer) = find_nul(&value, "") {
+        return Err(ApiError::field(
+            pointer,
+            "may not contain the NUL character (U+0000)",
+        ));
+    }
+    integral_floats_as_integers(&mut value);
+    serde_path_to_error::deserialize(value).map_err(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner();
         match inner.classify() {
@@ -236,14 +286,15 @@ impl<T> Patch<T> {
     }
 }
 
-/// The version named by a request's `If-Match` header: `Some(version)` for
-/// one of our ETags, `None` for `*`, which matches any existing record.
-#[derive(Debug, Clone, Copy)]
-pub struct IfMatch(pub Option<i32>);
+/// The versions named by a request's `If-Match` header: `Some(versions)` for
+/// a list of our ETags (it matches when any does; a tag that is not one of
+/// ours names nothing), `None` for `*`, which matches any existing record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IfMatch(pub Option<Vec<i32>>);
 
-/// Parses `If-Match: "3"` or `If-Match: *`. Missing: 428. If-Match compares
-/// strongly (RFC 9110 13.1.1), so a weak tag (`W/"3"`), a list of tags or
-/// anything else that is not one of our ETags can never match: 412.
+/// Parses `If-Match: "3"`, `If-Match: "2", "3"` or `If-Match: *`. Missing:
+/// 428. If-Match compares strongly (RFC 9110 13.1.1), so a weak tag (`W/"3"`)
+/// or anything else that is not one of our ETags never matches.
 pub fn if_match(req: &HttpRequest) -> ApiResult<IfMatch> {
     let value = req
         .headers()
@@ -253,9 +304,11 @@ pub fn if_match(req: &HttpRequest) -> ApiResult<IfMatch> {
     if text == "*" {
         return Ok(IfMatch(None));
     }
-    parse_etag(text)
-        .map(|v| IfMatch(Some(v)))
-        .ok_or(ApiError::PreconditionFailed)
+    let versions: Vec<i32> = text
+        .split(',')
+        .filter_map(|t| parse_etag(t.trim()))
+        .collect();
+    Ok(IfMatch(Some(versions)))
 }
 
 /// The version in a strong ETag of ours (`"3"`).
@@ -291,16 +344,25 @@ impl FromRequest for IfMatch {
 
 impl IfMatch {
     /// 412 unless the record is still at the version the caller read.
-    pub fn check(self, current: i32) -> ApiResult<()> {
-        match self.0 {
-            Some(v) if v != current => Err(ApiError::PreconditionFailed),
-            _ => Ok(()),
+    pub fn check(&self, current: i32) -> ApiResult<()> {
+        if self.matches(current) {
+            Ok(())
+        } else {
+            Err(ApiError::PreconditionFailed)
+        }
+    }
+
+    /// Whether the header matches a record at version `current`.
+    pub fn matches(&self, current: i32) -> bool {
+        match &self.0 {
+            None => true,
+            Some(versions) => versions.contains(&current),
         }
     }
 }
 
 /// An optional `If-Match` (for `POST .../restore`): checked when present.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct OptionalIfMatch(pub Option<IfMatch>);
 
 impl FromRequest for OptionalIfMatch {
@@ -317,8 +379,8 @@ impl FromRequest for OptionalIfMatch {
 }
 
 impl OptionalIfMatch {
-    pub fn check(self, current: i32) -> ApiResult<()> {
-        match self.0 {
+    pub fn check(&self, current: i32) -> ApiResult<()> {
+        match &self.0 {
             Some(m) => m.check(current),
             None => Ok(()),
         }

@@ -50,10 +50,27 @@ pub async fn idempotency(
                 .map(ServiceResponse::map_into_boxed_body)
         }
     };
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
+    };
+    // Keys are per caller and judged only after authentication: an
+    // unauthenticated request is left to the handler (which refuses it, or,
+    // like the token endpoint, keeps nothing).
+    let principal = match crate::auth::authenticate(req.request()) {
+        Ok(user) => user.sub,
+        Err(_) => {
+            return next
+                .call(req)
+                .await
+                .map(ServiceResponse::map_into_boxed_body)
+        }
+    };
     let key = match key
         .to_str()
         .ok()
-        .map(str::trim)
         .filter(|k| !k.is_empty() && k.len() <= 200 && k.chars().all(|c| c.is_ascii_graphic()))
     {
         Some(k) => k.to_string(),
@@ -64,23 +81,6 @@ pub async fn idempotency(
                     "Idempotency-Key must be 1 to 200 visible ASCII characters".into(),
                 ),
             ))
-        }
-    };
-    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_boxed_body);
-    };
-    // Keys are per caller; an unauthenticated request is left to the handler
-    // (which refuses it, or, like the token endpoint, keeps nothing).
-    let principal = match crate::auth::authenticate(req.request()) {
-        Ok(user) => user.sub,
-        Err(_) => {
-            return next
-                .call(req)
-                .await
-                .map(ServiceResponse::map_into_boxed_body)
         }
     };
 

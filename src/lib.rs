@@ -174,21 +174,30 @@ fn methods_for(path: &str) -> Vec<&'static str> {
     best.map(|(_, m)| m.clone()).unwrap_or_default()
 }
 
+/// The 405 for a documented path asked with a method it does not list.
+fn method_not_allowed(req: &HttpRequest) -> Option<ApiError> {
+    let mut methods = methods_for(req.path());
+    if methods.is_empty() || methods.contains(&req.method().as_str()) {
+        return None;
+    }
+    methods.push("OPTIONS");
+    Some(ApiError::MethodNotAllowed(methods.join(", ")))
+}
+
 /// Whatever no route took: a 405 with `Allow` for a documented path asked
 /// with another method (an `OPTIONS` is answered with `Allow`), else a 404.
 async fn no_route(req: HttpRequest) -> ApiResult<HttpResponse> {
-    let mut methods = methods_for(req.path());
-    if methods.is_empty() {
-        return Err(ApiError::NotFound(format!("no resource at {}", req.path())));
+    match method_not_allowed(&req) {
+        Some(ApiError::MethodNotAllowed(allow))
+            if req.method() == actix_web::http::Method::OPTIONS =>
+        {
+            Ok(HttpResponse::NoContent()
+                .insert_header((actix_web::http::header::ALLOW, allow))
+                .finish())
+        }
+        Some(err) => Err(err),
+        None => Err(ApiError::NotFound(format!("no resource at {}", req.path()))),
     }
-    methods.push("OPTIONS");
-    let allow = methods.join(", ");
-    if req.method() == actix_web::http::Method::OPTIONS {
-        return Ok(HttpResponse::NoContent()
-            .insert_header((actix_web::http::header::ALLOW, allow))
-            .finish());
-    }
-    Err(ApiError::MethodNotAllowed(allow))
 }
 
 fn cors(config: &Config) -> Cors {
@@ -249,8 +258,16 @@ pub fn build_app(
                 }),
         )
         .app_data(web::PathConfig::default().error_handler(|_, req| {
-            ApiError::BadRequest(format!("{} has a malformed id (ids are UUIDs)", req.path()))
-                .into()
+            // `/indicators/values` also fits `/indicators/{id}`: a method the
+            // literal path lacks is a 405 there, not a malformed id.
+            match method_not_allowed(req) {
+                Some(err) => err.into(),
+                None => ApiError::BadRequest(format!(
+                    "{} has a malformed id (ids are UUIDs)",
+                    req.path()
+                ))
+                .into(),
+            }
         }))
         .app_data(web::QueryConfig::default().error_handler(|err, _| {
             ApiError::InvalidQuery(format!("the query string is malformed: {err}")).into()

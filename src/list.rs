@@ -581,10 +581,14 @@ fn join_ids(ids: &[Uuid]) -> String {
 
 fn parse_sort(text: &str, spec: &ListSpec) -> ApiResult<Vec<(SortField, bool)>> {
     let mut out: Vec<(SortField, bool)> = Vec::new();
-    for part in split_list(text) {
+    if text.is_empty() {
+        return Err(query_error("sort needs at least one field"));
+    }
+    // Exactly the documented form, `field,-other`: nothing trimmed or skipped.
+    for part in text.split(',') {
         let (name, desc) = match part.strip_prefix('-') {
             Some(n) => (n, true),
-            None => (part.strip_prefix('+').unwrap_or(&part), false),
+            None => (part, false),
         };
         let field = spec.sorts.iter().find(|f| f.name == name).ok_or_else(|| {
             let names: Vec<&str> = spec.sorts.iter().map(|f| f.name).collect();
@@ -593,10 +597,11 @@ fn parse_sort(text: &str, spec: &ListSpec) -> ApiResult<Vec<(SortField, bool)>> 
                 names.join(", ")
             ))
         })?;
-        if out.iter().any(|(f, _)| f.name == name) {
-            return Err(query_error(format!("sort names {name:?} twice")));
+        // A field named again adds nothing to the order (as in SQL's
+        // `ORDER BY a, a DESC`): the first mention decides.
+        if !out.iter().any(|(f, _)| f.name == name) {
+            out.push((*field, desc));
         }
-        out.push((*field, desc));
     }
     Ok(out)
 }
@@ -677,6 +682,17 @@ mod tests {
     fn unknown_sort_field_is_refused() {
         assert!(ListParams::parse("sort=-colour", SPEC).is_err());
         assert!(ListParams::parse("sort=-due_on,code", SPEC).is_ok());
+    }
+
+    #[test]
+    fn sort_is_exactly_the_documented_form() {
+        assert!(ListParams::parse("sort=", SPEC).is_err());
+        assert!(ListParams::parse("sort=code,", SPEC).is_err());
+        assert!(ListParams::parse("sort=code,%20due_on", SPEC).is_err());
+        assert!(ListParams::parse("sort=%2Bcode", SPEC).is_err());
+        let p = ListParams::parse("sort=code,-code,due_on", SPEC).unwrap();
+        assert_eq!(p.sort.len(), 2, "a repeated field adds nothing");
+        assert!(!p.sort[0].1, "the first mention decides");
     }
 
     #[test]

@@ -69,21 +69,21 @@ pub async fn observe(
     }
     let conditional_get = req.method() == Method::GET;
     let state = req.app_data::<web::Data<AppState>>().cloned();
+    // PostgreSQL text cannot hold U+0000: refuse it at the door rather than
+    // let it reach a query and fail there.
+    if contains_nul_escape(req.query_string()) || contains_nul_escape(req.path()) {
+        let err = crate::error::ApiError::InvalidQuery(
+            "the request's path or query contains a NUL character (%00)".into(),
+        );
+        let (http_req, _) = req.into_parts();
+        let res = ServiceResponse::new(http_req, actix_web::ResponseError::error_response(&err));
+        return finish(res, &path, &request_id, &method, state, started, head).await;
+    }
 
     // Handlers' and extractors' errors arrive here as responses; only a
     // failing middleware below returns Err, and ours never do.
     let res = next.call(req).await?.map_into_boxed_body();
-
-    let route = res
-        .request()
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_string());
-    let status = res.status();
-    let mut res = if status.is_client_error() || status.is_server_error() {
-        let (req, response) = res.into_parts();
-        let response = problem_response(response, &path, &request_id).await;
-        ServiceResponse::new(req, response)
-    } else if conditional_get && status == StatusCode::OK && not_modified(&res) {
+    let res = if conditional_get && res.status() == StatusCode::OK && not_modified(&res) {
         let mut not_modified = HttpResponse::NotModified();
         for name in [header::ETAG, header::CACHE_CONTROL] {
             if let Some(v) = res.headers().get(&name) {
@@ -94,15 +94,45 @@ pub async fn observe(
     } else {
         res
     };
+    finish(res, &path, &request_id, &method, state, started, head).await
+}
+
+fn contains_nul_escape(s: &str) -> bool {
+    s.contains("%00") || s.contains('\0')
+}
+
+/// Every response's way out: problem details for errors, the request id,
+/// no body for HEAD, and the metrics.
+async fn finish(
+    res: ServiceResponse<BoxBody>,
+    path: &str,
+    request_id: &str,
+    method: &str,
+    state: Option<web::Data<AppState>>,
+    started: Instant,
+    head: bool,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_string());
+    let status = res.status();
+    let mut res = if status.is_client_error() || status.is_server_error() {
+        let (req, response) = res.into_parts();
+        let response = problem_response(response, path, request_id).await;
+        ServiceResponse::new(req, response)
+    } else {
+        res
+    };
     if head {
         res = res.map_body(|_, _| BoxBody::new(()));
     }
-    if let Ok(v) = HeaderValue::from_str(&request_id) {
+    if let Ok(v) = HeaderValue::from_str(request_id) {
         res.headers_mut().insert(REQUEST_ID, v);
     }
     if let Some(state) = state {
         state.metrics.observe(
-            &method,
+            method,
             &route,
             status.as_u16(),
             started.elapsed().as_secs_f64(),

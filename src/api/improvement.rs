@@ -543,7 +543,7 @@ pub async fn update_improvement_area(
     let mut conn = state.conn().await?;
     let area = conn
         .transaction::<ImprovementArea, ApiError, _>(async move |conn| {
-            let before: ImprovementArea = records::lock(conn, id, if_match.0).await?;
+            let before: ImprovementArea = records::lock(conn, id, Some(&if_match)).await?;
             let mut errors = Errors::new();
             let e = &mut errors.0;
             let code = patch.code.required("/code", e);
@@ -1061,7 +1061,7 @@ pub async fn update_improvement_action(
     let mut conn = state.conn().await?;
     let action = conn
         .transaction::<ImprovementAction, ApiError, _>(async move |conn| {
-            let before: ImprovementAction = records::lock(conn, id, if_match.0).await?;
+            let before: ImprovementAction = records::lock(conn, id, Some(&if_match)).await?;
             let mut errors = Errors::new();
             let code = patch.code.required("/code", &mut errors.0);
             let title = patch.title.required("/title", &mut errors.0);

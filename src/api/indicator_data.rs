@@ -1045,6 +1045,13 @@ fn is_csv_media_type(req: &HttpRequest) -> bool {
 // Reads the rows; every problem of form (bad period, series or number) is
 // collected with its line. What needs the database is checked afterwards.
 fn parse_csv(body: &[u8], errors: &mut Vec<FieldError>) -> ApiResult<Vec<ParsedRow>> {
+    if let Some(at) = body.iter().position(|b| *b == 0) {
+        let line = 1 + body[..at].iter().filter(|b| **b == b'\n').count() as u64;
+        return Err(ApiError::field(
+            format!("/lines/{line}"),
+            format!("line {line}: contains a NUL byte, which no value may hold"),
+        ));
+    }
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)

@@ -863,7 +863,7 @@ pub async fn update_indicator(
     let actor = ctx.actor();
     let indicator = conn
         .transaction::<Indicator, ApiError, _>(async move |conn| {
-            let before: Indicator = records::lock(conn, id, if_match.0).await?;
+            let before: Indicator = records::lock(conn, id, Some(&if_match)).await?;
             let mut errors = Errors::new();
             let code = patch.r#ref.required("/ref", &mut errors.0);
             let kind = patch.kind.required("/kind", &mut errors.0);
@@ -971,7 +971,7 @@ pub async fn delete_indicator(
     ctx.require(Role::Editor)?;
     let mut conn = state.conn().await?;
     let indicator: Indicator =
-        records::set_archived(&mut conn, &ctx.actor(), *id, if_match.0, true).await?;
+        records::set_archived(&mut conn, &ctx.actor(), *id, Some(&if_match), true).await?;
     Ok(ok_record(&indicator))
 }
 
@@ -999,14 +999,8 @@ pub async fn restore_indicator(
 ) -> ApiResult<HttpResponse> {
     ctx.require(Role::Editor)?;
     let mut conn = state.conn().await?;
-    let indicator: Indicator = records::set_archived(
-        &mut conn,
-        &ctx.actor(),
-        *id,
-        if_match.0.and_then(|m| m.0),
-        false,
-    )
-    .await?;
+    let indicator: Indicator =
+        records::set_archived(&mut conn, &ctx.actor(), *id, if_match.0.as_ref(), false).await?;
     Ok(ok_record(&indicator))
 }
 

@@ -391,7 +391,7 @@ pub async fn update_inspection(
     let mut conn = state.conn().await?;
     let inspection = conn
         .transaction::<Inspection, ApiError, _>(async move |conn| {
-            let before: Inspection = records::lock(conn, id, if_match.0).await?;
+            let before: Inspection = records::lock(conn, id, Some(&if_match)).await?;
             let mut errors = Errors::new();
             let code = patch.code.required("/code", &mut errors.0);
             let kind = patch.kind.required("/kind", &mut errors.0);
@@ -1055,7 +1055,7 @@ pub async fn update_recommendation(
     let mut conn = state.conn().await?;
     let rec = conn
         .transaction::<Recommendation, ApiError, _>(async move |conn| {
-            let before: Recommendation = records::lock(conn, id, if_match.0).await?;
+            let before: Recommendation = records::lock(conn, id, Some(&if_match)).await?;
             let mut errors = Errors::new();
             let code = patch.code.required("/code", &mut errors.0);
             let text = patch.text.required("/text", &mut errors.0);

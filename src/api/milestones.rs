@@ -531,7 +531,7 @@ pub async fn update_milestone(
     let mut conn = state.conn().await?;
     let milestone = conn
         .transaction::<Milestone, ApiError, _>(async move |conn| {
-            let before: Milestone = records::lock(conn, id, if_match.0).await?;
+            let before: Milestone = records::lock(conn, id, Some(&if_match)).await?;
             let mut errors = Errors::new();
             let code = patch.code.required("/code", &mut errors.0);
             let title = patch.title.required("/title", &mut errors.0);

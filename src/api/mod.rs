@@ -181,7 +181,7 @@ macro_rules! archive_handlers {
             ctx.require($crate::auth::Role::$write)?;
             let mut conn = state.conn().await?;
             let record: $ty = $crate::db::records::set_archived(
-                &mut conn, &ctx.actor(), *id, if_match.0, true,
+                &mut conn, &ctx.actor(), *id, Some(&if_match), true,
             )
             .await?;
             Ok($crate::http::ok_record(&record))
@@ -216,7 +216,7 @@ macro_rules! archive_handlers {
             ctx.require($crate::auth::Role::$write)?;
             let mut conn = state.conn().await?;
             let record: $ty = $crate::db::records::set_archived(
-                &mut conn, &ctx.actor(), *id, if_match.0.and_then(|m| m.0), false,
+                &mut conn, &ctx.actor(), *id, if_match.0.as_ref(), false,
             )
             .await?;
             Ok($crate::http::ok_record(&record))

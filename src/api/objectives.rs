@@ -622,7 +622,7 @@ pub async fn update_objective(
     let mut conn = state.conn().await?;
     let objective = conn
         .transaction::<Objective, ApiError, _>(async move |conn| {
-            let before: Objective = records::lock(conn, id, if_match.0).await?;
+            let before: Objective = records::lock(conn, id, Some(&if_match)).await?;
             let mut errors = Errors::new();
             let plan_id = patch.plan_id.required("/plan_id", &mut errors.0);
             let code = patch.code.required("/code", &mut errors.0);
@@ -1116,7 +1116,7 @@ pub async fn update_risk(
     let mut conn = state.conn().await?;
     let risk = conn
         .transaction::<Risk, ApiError, _>(async move |conn| {
-            let before: Risk = records::lock(conn, id, if_match.0).await?;
+            let before: Risk = records::lock(conn, id, Some(&if_match)).await?;
             let mut errors = Errors::new();
             let code = patch.code.required("/code", &mut errors.0);
             let title = patch.title.required("/title", &mut errors.0);

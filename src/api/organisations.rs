@@ -397,7 +397,7 @@ pub async fn update_organisation(
     let actor = ctx.actor();
     let org = conn
         .transaction::<Organisation, ApiError, _>(async move |conn| {
-            let before: Organisation = records::lock(conn, id, if_match.0).await?;
+            let before: Organisation = records::lock(conn, id, Some(&if_match)).await?;
             let mut errors = Errors::new();
             let code = patch.code.required("/code", &mut errors.0);
             let name = patch.name.required("/name", &mut errors.0);

@@ -456,7 +456,7 @@ pub async fn update_plan(
     let mut conn = state.conn().await?;
     let plan = conn
         .transaction::<Plan, ApiError, _>(async move |conn| {
-            let before: Plan = records::lock(conn, id, if_match.0).await?;
+            let before: Plan = records::lock(conn, id, Some(&if_match)).await?;
             let mut errors = Errors::new();
             let code = patch.code.required("/code", &mut errors.0);
             let title = patch.title.required("/title", &mut errors.0);

@@ -413,7 +413,7 @@ pub async fn update_priority(
     let mut conn = state.conn().await?;
     let priority = conn
         .transaction::<Priority, ApiError, _>(async move |conn| {
-            let before: Priority = records::lock(conn, id, if_match.0).await?;
+            let before: Priority = records::lock(conn, id, Some(&if_match)).await?;
             let mut errors = Errors::new();
             let set = patch.set.required("/set", &mut errors.0);
             let code = patch.code.required("/code", &mut errors.0);

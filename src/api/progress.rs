@@ -307,8 +307,7 @@ pub async fn create_for<R: Reportable>(
     let mut conn = state.conn().await?;
     let update = conn
         .transaction::<ProgressUpdate, ApiError, _>(async move |conn| {
-            let before: R =
-                crate::db::records::lock(conn, id, if_match.0.and_then(|m| m.0)).await?;
+            let before: R = crate::db::records::lock(conn, id, if_match.0.as_ref()).await?;
             authorize(&user, &before.leads())?;
             record(conn, &actor, &user, R::deliverable(id), &before, body).await
         })

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::audit;
 use crate::error::{ApiError, ApiResult};
-use crate::http::{Actor, Versioned};
+use crate::http::{Actor, IfMatch, Versioned};
 
 /// A record with the standard bookkeeping columns.
 pub trait Record: Serialize + Versioned + Send + Sync + Sized {
@@ -31,7 +31,7 @@ pub trait Record: Serialize + Versioned + Send + Sync + Sized {
 pub async fn lock<R: Record>(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    expected_version: Option<i32>,
+    if_match: Option<&IfMatch>,
 ) -> ApiResult<R> {
     let locked = diesel::sql_query(format!(
         "SELECT id FROM {} WHERE id = $1 FOR UPDATE",
@@ -44,10 +44,8 @@ pub async fn lock<R: Record>(
         return Err(ApiError::NotFound(format!("no {} with id {id}", R::ENTITY)));
     }
     let before = R::load(conn, id).await?;
-    if let Some(v) = expected_version {
-        if v != before.version() {
-            return Err(ApiError::PreconditionFailed);
-        }
+    if let Some(m) = if_match {
+        m.check(before.version())?;
     }
     Ok(before)
 }
@@ -69,11 +67,11 @@ pub async fn set_archived<R: Record>(
     conn: &mut AsyncPgConnection,
     actor: &Actor,
     id: Uuid,
-    expected_version: Option<i32>,
+    if_match: Option<&IfMatch>,
     archive: bool,
 ) -> ApiResult<R> {
     conn.transaction::<R, ApiError, _>(async move |conn| {
-        let before: R = lock(conn, id, expected_version).await?;
+        let before: R = lock(conn, id, if_match).await?;
         if before.is_archived() == archive {
             return Err(ApiError::Conflict(format!(
                 "the {} is {}",

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod auth;
+mod bad_input;
 mod conformance;
 mod helpers;
 mod http_semantics;

@@ -1,0 +1,183 @@
+//! Bad input is a 4xx problem, never a 500: NUL characters anywhere, odd but
+//! valid forms the contract allows (integral floats, lists of ETags), and the
+//! order of checks (authentication before the Idempotency-Key's form).
+
+use actix_web::http::Method;
+use serde_json::json;
+use trustplan::auth::Role;
+
+use crate::helpers::TestApp;
+
+async fn organisation(app: &TestApp) -> (String, String) {
+    let res = app
+        .post("/api/v1/organisations")
+        .with_role(Role::Admin)
+        .json(&json!({"code": "PCT", "name": "Primary care trust", "kind": "health_body"}))
+        .send()
+        .await;
+    res.expect(201);
+    let id = res.body["id"].as_str().unwrap().to_string();
+    (format!("/api/v1/organisations/{id}"), res.etag())
+}
+
+#[actix_web::test]
+async fn a_nul_character_is_refused_wherever_it_comes() {
+    let app = TestApp::spawn_with_demo().await;
+    for path in [
+        "/api/v1/plans?q=a%00b",
+        "/api/v1/organisations?code=a%00b",
+        "/api/v1/indicators/values?breakdown=x%00",
+    ] {
+        let res = app.get(path).with_role(Role::Viewer).send().await;
+        res.expect(400);
+        assert_eq!(res.problem(), "invalid_query", "{path}");
+    }
+    let res = app
+        .post("/api/v1/organisations")
+        .with_role(Role::Admin)
+        .json(&json!({"code": "NUL1", "name": "a\u{0}b", "kind": "council"}))
+        .send()
+        .await;
+    res.expect(422);
+    assert_eq!(res.body["errors"][0]["pointer"], "/name");
+    let res = app
+        .post("/api/v1/auth/token")
+        .json(&json!({"client_id": "sa_\u{0}", "client_secret": "x"}))
+        .send()
+        .await;
+    res.expect(422);
+    let res = app
+        .post("/api/v1/indicators/values/import")
+        .with_role(Role::Admin)
+        .raw(
+            "text/csv",
+            "indicator_ref,period,series,value\nNI59,FY2009-10-Q1,area,90\u{0}\n",
+        )
+        .send()
+        .await;
+    res.expect(422);
+    assert_eq!(res.body["errors"][0]["pointer"], "/lines/2");
+    // A token whose claims hold a NUL names nobody the audit trail can record.
+    let keys = trustplan::auth::JwtKeys::from_config(&crate::helpers::jwt_config()).unwrap();
+    let token = keys.mint("a\u{0}b", Role::Admin, "HBC", None, 600).unwrap();
+    let res = app
+        .post("/api/v1/organisations")
+        .bearer(&token)
+        .json(&json!({"code": "NUL2", "name": "x", "kind": "council"}))
+        .send()
+        .await;
+    res.expect(401);
+}
+
+#[actix_web::test]
+async fn a_whole_float_is_an_integer() {
+    let app = TestApp::spawn_with_demo().await;
+    let objective = app
+        .get("/api/v1/objectives?code=SS1")
+        .with_role(Role::Viewer)
+        .send()
+        .await;
+    let id = objective.body["items"][0]["id"].as_str().unwrap();
+    let res = app
+        .post(&format!("/api/v1/objectives/{id}/risks"))
+        .with_role(Role::Editor)
+        .json(&json!({"code": "RF1", "title": "Staffing", "risk_initial": 4.0, "risk_residual": 2}))
+        .send()
+        .await;
+    res.expect(201);
+    assert_eq!(res.body["risk_initial"], 4);
+    let res = app
+        .post(&format!("/api/v1/objectives/{id}/risks"))
+        .with_role(Role::Editor)
+        .json(&json!({"code": "RF2", "title": "Staffing", "risk_initial": 4.5}))
+        .send()
+        .await;
+    res.expect(422);
+    assert_eq!(res.body["errors"][0]["pointer"], "/risk_initial");
+}
+
+#[actix_web::test]
+async fn if_match_may_list_several_tags() {
+    let app = TestApp::spawn().await;
+    let (item, etag) = organisation(&app).await;
+    let res = app
+        .patch(&item)
+        .with_role(Role::Admin)
+        .if_match(&format!("\"999\", {etag}"))
+        .json(&json!({"name": "Renamed"}))
+        .send()
+        .await;
+    res.expect(200);
+    let res = app
+        .patch(&item)
+        .with_role(Role::Admin)
+        .if_match("\"999\", \"998\"")
+        .json(&json!({"name": "Again"}))
+        .send()
+        .await;
+    res.expect(412);
+}
+
+#[actix_web::test]
+async fn sort_takes_exactly_the_documented_form() {
+    let app = TestApp::spawn_with_demo().await;
+    let res = app
+        .get("/api/v1/organisations?sort=code,-code&limit=2")
+        .with_role(Role::Viewer)
+        .send()
+        .await;
+    res.expect(200);
+    let plain = app
+        .get("/api/v1/organisations?sort=code&limit=2")
+        .with_role(Role::Viewer)
+        .send()
+        .await;
+    assert_eq!(
+        res.body["items"], plain.body["items"],
+        "the first mention decides"
+    );
+    app.get("/api/v1/organisations?sort=")
+        .with_role(Role::Viewer)
+        .send()
+        .await
+        .expect(400);
+}
+
+#[actix_web::test]
+async fn the_idempotency_key_is_judged_after_authentication() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .post("/api/v1/organisations")
+        .header("idempotency-key", "has a space")
+        .json(&json!({"code": "K1", "name": "x", "kind": "council"}))
+        .send()
+        .await;
+    res.expect(401);
+    let res = app
+        .post("/api/v1/organisations")
+        .with_role(Role::Admin)
+        .header("idempotency-key", "has a space")
+        .json(&json!({"code": "K1", "name": "x", "kind": "council"}))
+        .send()
+        .await;
+    res.expect(400);
+}
+
+#[actix_web::test]
+async fn a_literal_path_that_also_fits_an_id_answers_405_not_400() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .req(Method::PATCH, "/api/v1/indicators/values")
+        .with_role(Role::Admin)
+        .json(&json!({}))
+        .send()
+        .await;
+    res.expect(405);
+    assert!(res.header("allow").unwrap().contains("GET"));
+    // A malformed id on a method the path has is still a 400.
+    app.get("/api/v1/indicators/not-a-uuid")
+        .with_role(Role::Viewer)
+        .send()
+        .await
+        .expect(400);
+}
