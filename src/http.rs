@@ -104,7 +104,7 @@ impl<T> std::ops::Deref for ApiJson<T> {
     }
 }
 
-fn is_json_media_type(req: &HttpRequest) -> bool {
+pub fn is_json_media_type(req: &HttpRequest) -> bool {
     let Some(ct) = req.headers().get(header::CONTENT_TYPE) else {
         return false;
     };
@@ -172,18 +172,27 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
     }
     integral_floats_as_integers(&mut value);
     serde_path_to_error::deserialize(value).map_err(|err| {
-        let path = err.path().to_string();
+        // A JSON Pointer (RFC 6901) to where serde stopped: `/rows/0/value`.
+        let path: String = err
+            .path()
+            .iter()
+            .filter_map(|segment| match segment {
+                serde_path_to_error::Segment::Seq { index } => Some(index.to_string()),
+                serde_path_to_error::Segment::Map { key } => {
+                    Some(key.replace('~', "~0").replace('/', "~1"))
+                }
+                serde_path_to_error::Segment::Enum { variant } => Some(variant.clone()),
+                serde_path_to_error::Segment::Unknown => None,
+            })
+            .map(|s| format!("/{s}"))
+            .collect();
         let inner = err.into_inner();
         match inner.classify() {
             serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
                 ApiError::MalformedJson(format!("the body is not valid JSON: {inner}"))
             }
             _ => {
-                let pointer = if path == "." {
-                    String::new()
-                } else {
-                    format!("/{}", path.replace('.', "/"))
-                };
+                let pointer = path;
                 let message = inner.to_string();
                 // serde appends " at line 1 column 5"; the pointer says where.
                 let message = message

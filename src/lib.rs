@@ -11,6 +11,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod examples;
 pub mod http;
 pub mod idempotency;
 pub mod list;
@@ -209,6 +210,7 @@ fn cors(config: &Config) -> Cors {
             actix_web::http::header::CONTENT_TYPE,
             actix_web::http::header::IF_MATCH,
             actix_web::http::header::IF_NONE_MATCH,
+            actix_web::http::header::HeaderName::from_static("prefer"),
             middleware::REQUEST_ID,
             idempotency::IDEMPOTENCY_KEY,
         ])
@@ -222,6 +224,7 @@ fn cors(config: &Config) -> Cors {
             actix_web::http::header::WWW_AUTHENTICATE,
             middleware::REQUEST_ID,
             idempotency::IDEMPOTENT_REPLAYED,
+            actix_web::http::header::HeaderName::from_static("preference-applied"),
         ])
         .max_age(3600);
     for origin in &config.cors_origins {

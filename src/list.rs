@@ -619,6 +619,18 @@ impl<T: Serialize> Page<T> {
     /// there is a next page.
     pub fn respond(&self, req: &HttpRequest) -> HttpResponse {
         let mut res = HttpResponse::Ok();
+        // Every list counts exactly today, so any count asked for is exact.
+        let count_asked = req
+            .headers()
+            .get("prefer")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.split(',')
+                    .any(|p| matches!(p.trim(), "count=exact" | "count=planned"))
+            });
+        if count_asked {
+            res.insert_header(("preference-applied", "count=exact"));
+        }
         if let Some(cursor) = &self.next_cursor {
             let mut pairs: Vec<(String, String)> =
                 serde_urlencoded::from_str(req.query_string()).unwrap_or_default();

@@ -93,6 +93,11 @@ pub fn complete(doc: &mut Value) {
     if let Some(t) = doc.pointer_mut("/components/schemas/ErrorBody/properties/type") {
         t["enum"] = json!(problem_uris);
     }
+    doc["components"]["schemas"]["ValuesCsv"] = json!({
+        "type": "string",
+        "contentMediaType": "text/csv",
+        "description": "Indicator values as CSV (UTF-8): a header line `indicator_ref,period,series,breakdown,value,note`, then one value per line, as the import takes them."
+    });
     let schemas = doc["components"]["schemas"].clone();
     let paths = doc["paths"].as_object_mut().expect("paths");
     for (path, item) in paths.iter_mut() {
@@ -101,6 +106,7 @@ pub fn complete(doc: &mut Value) {
         }
     }
     require_response_fields(doc);
+    crate::examples::attach(doc);
 }
 
 fn ref_name(schema: &Value) -> Option<&str> {
@@ -135,6 +141,24 @@ fn complete_operation(path: &str, method: &str, op: &mut Value, schemas: &Value)
     });
     let operation_id = op["operationId"].as_str().unwrap_or("").to_string();
     type_query_parameters(&operation_id, op);
+    let list = crate::api::list_spec(&operation_id).is_some();
+    if list {
+        let params = op
+            .as_object_mut()
+            .expect("operation")
+            .entry("parameters")
+            .or_insert_with(|| json!([]));
+        if let Some(params) = params.as_array_mut() {
+            params.push(json!({
+                "name": "Prefer",
+                "in": "header",
+                "required": false,
+                "description": "`count=exact` (or `count=planned`) asks for `total`, the number of matching records on all pages; `Preference-Applied` says which count was made.",
+                "schema": { "type": "string", "example": "count=exact" }
+            }));
+        }
+    }
+    csv_bodies(op);
 
     let responses = op["responses"].as_object_mut().expect("responses");
     for (status, response) in responses.iter_mut() {
@@ -234,6 +258,10 @@ fn complete_operation(path: &str, method: &str, op: &mut Value, schemas: &Value)
                     "Link".into(),
                     header("`<...>; rel=\"next\"` when there is a next page", false),
                 );
+                headers.insert(
+                    "Preference-Applied".into(),
+                    header("`count=exact` when `Prefer` asked for a count", false),
+                );
             }
             if status == "201" {
                 headers.insert("Location".into(), header("The new record's URL", true));
@@ -259,6 +287,21 @@ fn complete_operation(path: &str, method: &str, op: &mut Value, schemas: &Value)
         responses.insert("304".into(), r);
     }
     sort_responses(responses);
+}
+
+/// CSV bodies are files to generated clients: a request's as binary (so it
+/// is sent as it is), a response's as the named `ValuesCsv` text.
+fn csv_bodies(op: &mut Value) {
+    if let Some(schema) = op.pointer_mut("/requestBody/content/text~1csv/schema") {
+        *schema = json!({ "type": "string", "format": "binary" });
+    }
+    if let Some(responses) = op["responses"].as_object_mut() {
+        for response in responses.values_mut() {
+            if let Some(schema) = response.pointer_mut("/content/text~1csv/schema") {
+                *schema = json!({ "$ref": "#/components/schemas/ValuesCsv" });
+            }
+        }
+    }
 }
 
 fn headers_empty(response: &Value) -> bool {

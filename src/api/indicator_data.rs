@@ -994,7 +994,8 @@ pub enum RowOutcome {
 /// One imported row.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ImportRow {
-    /// The row's line number in the file (the header is line 1).
+    /// Where the row was: its line in a CSV file (the header is line 1), or
+    /// its index in a JSON array (from 0).
     pub line: u64,
     pub indicator_ref: String,
     pub period: String,
@@ -1115,90 +1116,181 @@ fn parse_csv(body: &[u8], errors: &mut Vec<FieldError>) -> ApiResult<Vec<ParsedR
             continue;
         }
         let get = |name: &str| position(name).and_then(|i| record.get(i)).unwrap_or("");
-        let before = errors.len();
-        let indicator_ref = get("indicator_ref").to_string();
-        if indicator_ref.is_empty() {
-            row_error(errors, line, "indicator_ref", "indicator_ref is empty");
-        }
-        let period = Period::parse(get("period"))
-            .map_err(|e| row_error(errors, line, "period", e.to_string()))
-            .ok();
-        let series = Series::parse(get("series"));
-        if series.is_none() {
-            row_error(
-                errors,
-                line,
-                "series",
-                format!(
-                    "{:?} is not a series; expected one of {}",
-                    get("series"),
-                    Series::WORDS.join(", ")
-                ),
-            );
-        }
-        let value = get("value").parse::<f64>().ok().filter(|v| v.is_finite());
-        if value.is_none() {
-            row_error(
-                errors,
-                line,
-                "value",
-                format!("{:?} is not a number", get("value")),
-            );
-        }
-        let breakdown = Some(get("breakdown").to_string()).filter(|b| !b.is_empty());
-        if breakdown.as_ref().is_some_and(|b| b.chars().count() > 200) {
-            row_error(errors, line, "breakdown", "may be at most 200 characters");
-        }
-        let note = Some(get("note").to_string()).filter(|n| !n.is_empty());
-        if note.as_ref().is_some_and(|n| n.chars().count() > 2000) {
-            row_error(errors, line, "note", "may be at most 2000 characters");
-        }
-        if errors.len() > before {
-            continue;
-        }
-        if let (Some(period), Some(series), Some(value)) = (period, series, value) {
-            rows.push(ParsedRow {
-                line,
-                indicator_ref,
-                period,
-                series,
-                breakdown,
-                value,
-                note,
-            });
+        let value = get("value");
+        let raw = RawRow {
+            indicator_ref: get("indicator_ref"),
+            period: get("period"),
+            series: get("series"),
+            breakdown: get("breakdown"),
+            value: value.parse::<f64>().map_err(|_| value.to_string()),
+            note: get("note"),
+        };
+        if let Some(row) = check_row(errors, line, raw) {
+            rows.push(row);
         }
     }
     Ok(rows)
 }
 
-/// Import values from CSV
+/// One row as read, before it is checked: the CSV's fields or a JSON row's.
+struct RawRow<'a> {
+    indicator_ref: &'a str,
+    period: &'a str,
+    series: &'a str,
+    breakdown: &'a str,
+    /// The number, or the text that is not one.
+    value: Result<f64, String>,
+    note: &'a str,
+}
+
+/// Checks one row's form, the same for CSV and JSON; every problem is
+/// collected with its line (or index).
+fn check_row(errors: &mut Vec<FieldError>, line: u64, raw: RawRow) -> Option<ParsedRow> {
+    let before = errors.len();
+    let indicator_ref = raw.indicator_ref.to_string();
+    if indicator_ref.is_empty() {
+        row_error(errors, line, "indicator_ref", "indicator_ref is empty");
+    }
+    let period = Period::parse(raw.period)
+        .map_err(|e| row_error(errors, line, "period", e.to_string()))
+        .ok();
+    let series = Series::parse(raw.series);
+    if series.is_none() {
+        row_error(
+            errors,
+            line,
+            "series",
+            format!(
+                "{:?} is not a series; expected one of {}",
+                raw.series,
+                Series::WORDS.join(", ")
+            ),
+        );
+    }
+    let value = match raw.value {
+        Ok(v) if v.is_finite() => Some(v),
+        Ok(v) => {
+            row_error(errors, line, "value", format!("{v} is not a number"));
+            None
+        }
+        Err(text) => {
+            row_error(errors, line, "value", format!("{text:?} is not a number"));
+            None
+        }
+    };
+    let breakdown = Some(raw.breakdown.to_string()).filter(|b| !b.is_empty());
+    if breakdown.as_ref().is_some_and(|b| b.chars().count() > 200) {
+        row_error(errors, line, "breakdown", "may be at most 200 characters");
+    }
+    let note = Some(raw.note.to_string()).filter(|n| !n.is_empty());
+    if note.as_ref().is_some_and(|n| n.chars().count() > 2000) {
+        row_error(errors, line, "note", "may be at most 2000 characters");
+    }
+    if errors.len() > before {
+        return None;
+    }
+    Some(ParsedRow {
+        line,
+        indicator_ref,
+        period: period?,
+        series: series?,
+        breakdown,
+        value: value?,
+        note,
+    })
+}
+
+/// One row of an import sent as JSON: the CSV's columns as fields.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImportRowInput {
+    /// The indicator's `ref`, e.g. `NI59`.
+    pub indicator_ref: String,
+    /// The period code, e.g. `FY2009-10-Q1`.
+    pub period: String,
+    /// Whose figure: `area`, `national`, `statistical_neighbours`, ...
+    #[schema(value_type = Series)]
+    pub series: String,
+    /// The sub-group (e.g. `care_leavers`); absent or null for the whole population.
+    #[serde(default)]
+    pub breakdown: Option<String>,
+    /// The figure.
+    pub value: f64,
+    /// A note on the figure.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+// The rows of a JSON import, numbered by their index in the array.
+fn parse_json_rows(body: &[u8], errors: &mut Vec<FieldError>) -> ApiResult<Vec<ParsedRow>> {
+    let input: Vec<ImportRowInput> = crate::http::parse_json(body)?;
+    let mut rows = Vec::with_capacity(input.len());
+    for (i, r) in input.iter().enumerate() {
+        let raw = RawRow {
+            indicator_ref: &r.indicator_ref,
+            period: &r.period,
+            series: &r.series,
+            breakdown: r.breakdown.as_deref().unwrap_or(""),
+            value: Ok(r.value),
+            note: r.note.as_deref().unwrap_or(""),
+        };
+        if let Some(row) = check_row(errors, i as u64, raw) {
+            rows.push(row);
+        }
+    }
+    Ok(rows)
+}
+
+/// A row error's pointer and message as a JSON import names them: the
+/// row's index (`/3/value`, "row 3: ...") instead of its CSV line.
+fn as_json_row_error(e: FieldError) -> FieldError {
+    let pointer = e
+        .pointer
+        .strip_prefix("/lines")
+        .unwrap_or(&e.pointer)
+        .to_string();
+    let message = match e.message.strip_prefix("line ") {
+        Some(rest) => format!("row {rest}"),
+        None => e.message,
+    };
+    FieldError::new(pointer, message)
+}
+
+/// Import values from CSV or JSON
 ///
 /// Contributors (for indicators their organisation leads), editors and
 /// admins. The body is `text/csv` with a header line naming the columns
 /// `indicator_ref,period,series,breakdown,value,note` (`breakdown` and `note`
-/// may be left out or empty). Each row creates or replaces one value, as
+/// may be left out or empty), or `application/json`: an array of the same
+/// rows as objects. Each row creates or replaces one value, as
 /// `PUT .../values/{series}/{period}` would, with status `provisional`.
 ///
 /// All rows are applied in one transaction or none: any invalid row (unknown
 /// ref, bad period, series or number, a percentage outside 0–100, an
 /// indicator the caller may not report on, a validated value a contributor
 /// may not replace, a row repeating an earlier one) makes the answer a 422
-/// whose `errors` name every rejected row (`/lines/{line}/{column}`, lines
-/// counted from the header as line 1), and nothing is written. With
+/// whose `errors` name every rejected row (CSV: `/lines/{line}/{column}`,
+/// lines counted from the header as line 1; JSON: `/{index}/{field}`), and
+/// nothing is written. With
 /// `dry_run=true` the rows are checked and the report says what would
 /// happen, but nothing is written.
 #[utoipa::path(
     tag = "indicators",
     params(ImportQuery),
-    request_body(content = String, content_type = "text/csv",
-        description = "indicator_ref,period,series,breakdown,value,note\nNI59,FY2009-10-Q1,area,,90.2,\n"),
+    request_body(
+        description = "The rows: CSV with a header line, or the same rows as a JSON array",
+        content(
+            (String = "text/csv", example = "indicator_ref,period,series,breakdown,value,note\nNI59,FY2009-10-Q1,area,,90.2,\n"),
+            (Vec<ImportRowInput> = "application/json", example = json!([{"indicator_ref": "NI59", "period": "FY2009-10-Q1", "series": "area", "breakdown": null, "value": 90.2, "note": null}])),
+        )
+    ),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Every row applied (or, on a dry run, valid)", body = ImportReport),
         (status = 400, description = "Malformed query", body = ErrorBody),
         (status = 403, description = "Not a contributor, editor or admin", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
-        (status = 415, description = "Body is not text/csv", body = ErrorBody),
+        (status = 415, description = "Body is neither text/csv nor application/json", body = ErrorBody),
         (status = 422, description = "Invalid rows, one error per problem with its line; nothing written", body = ErrorBody),
     )
 )]
@@ -1223,13 +1315,18 @@ pub async fn import_values(
             }
         }
     }
-    if !is_csv_media_type(&req) {
+    let json = crate::http::is_json_media_type(&req);
+    if !json && !is_csv_media_type(&req) {
         return Err(ApiError::UnsupportedMediaType(
-            "the body must be text/csv".into(),
+            "the body must be text/csv or application/json".into(),
         ));
     }
     let mut errors = Vec::new();
-    let rows = parse_csv(&body, &mut errors)?;
+    let rows = if json {
+        parse_json_rows(&body, &mut errors)?
+    } else {
+        parse_csv(&body, &mut errors)?
+    };
     let mut conn = state.conn().await?;
     let actor = ctx.actor();
     let user = ctx.user.clone();
@@ -1323,6 +1420,9 @@ pub async fn import_values(
                         .and_then(|l| l.parse::<u64>().ok())
                         .unwrap_or(0)
                 });
+                if json {
+                    errors = errors.into_iter().map(as_json_row_error).collect();
+                }
                 return Err(ApiError::Validation(errors));
             }
             let mut report = ImportReport {

@@ -248,21 +248,41 @@ pub async fn upsert_target(
                 .await
         }
         None => {
-            diesel::insert_into(indicator_targets::table)
-                .values((
-                    indicator_targets::id.eq(crate::http::new_id()),
-                    indicator_targets::indicator_id.eq(indicator_id),
-                    indicator_targets::period.eq(&period.code),
-                    indicator_targets::period_starts_on.eq(period.starts_on),
-                    indicator_targets::period_ends_on.eq(period.ends_on),
-                    indicator_targets::value.eq(value),
-                    indicator_targets::note.eq(note),
-                ))
-                .returning(TargetRow::as_returning())
-                .get_result(conn)
-                .await
+            insert_target(
+                conn,
+                crate::http::new_id(),
+                indicator_id,
+                period,
+                value,
+                note,
+            )
+            .await
         }
     }
+}
+
+/// Inserts the target of one indicator and period with the given id.
+pub async fn insert_target(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    indicator_id: Uuid,
+    period: &crate::domain::period::Period,
+    value: f64,
+    note: Option<&str>,
+) -> QueryResult<TargetRow> {
+    diesel::insert_into(indicator_targets::table)
+        .values((
+            indicator_targets::id.eq(id),
+            indicator_targets::indicator_id.eq(indicator_id),
+            indicator_targets::period.eq(&period.code),
+            indicator_targets::period_starts_on.eq(period.starts_on),
+            indicator_targets::period_ends_on.eq(period.ends_on),
+            indicator_targets::value.eq(value),
+            indicator_targets::note.eq(note),
+        ))
+        .returning(TargetRow::as_returning())
+        .get_result(conn)
+        .await
 }
 
 /// Archives a target.
@@ -376,27 +396,34 @@ pub async fn upsert_value(
                 .get_result(conn)
                 .await
         }
-        None => {
-            diesel::insert_into(indicator_values::table)
-                .values((
-                    indicator_values::id.eq(crate::http::new_id()),
-                    indicator_values::indicator_id.eq(w.indicator_id),
-                    indicator_values::period.eq(&w.period.code),
-                    indicator_values::period_starts_on.eq(w.period.starts_on),
-                    indicator_values::period_ends_on.eq(w.period.ends_on),
-                    indicator_values::series.eq(w.series),
-                    indicator_values::breakdown.eq(w.breakdown),
-                    indicator_values::value.eq(w.value),
-                    indicator_values::numerator.eq(w.numerator),
-                    indicator_values::denominator.eq(w.denominator),
-                    indicator_values::status.eq(w.status),
-                    indicator_values::note.eq(w.note),
-                ))
-                .returning(ValueRow::as_returning())
-                .get_result(conn)
-                .await
-        }
+        None => insert_value(conn, crate::http::new_id(), w).await,
     }
+}
+
+/// Inserts a value with the given id.
+pub async fn insert_value(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    w: &ValueWrite<'_>,
+) -> QueryResult<ValueRow> {
+    diesel::insert_into(indicator_values::table)
+        .values((
+            indicator_values::id.eq(id),
+            indicator_values::indicator_id.eq(w.indicator_id),
+            indicator_values::period.eq(&w.period.code),
+            indicator_values::period_starts_on.eq(w.period.starts_on),
+            indicator_values::period_ends_on.eq(w.period.ends_on),
+            indicator_values::series.eq(w.series),
+            indicator_values::breakdown.eq(w.breakdown),
+            indicator_values::value.eq(w.value),
+            indicator_values::numerator.eq(w.numerator),
+            indicator_values::denominator.eq(w.denominator),
+            indicator_values::status.eq(w.status),
+            indicator_values::note.eq(w.note),
+        ))
+        .returning(ValueRow::as_returning())
+        .get_result(conn)
+        .await
 }
 
 /// Values of the given indicators for the given period codes (every series

@@ -10,6 +10,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::demo_id;
 use super::plans::{audit_created, missing, org_ids, plan_ids};
 use crate::api::improvement::{action_dtos, area_dtos};
 use crate::api::inspections::{recommendation_dtos, Inspection, Judgement};
@@ -20,7 +21,7 @@ use crate::db::schema::{
     recommendations,
 };
 use crate::error::ApiResult;
-use crate::http::{new_id, Actor};
+use crate::http::Actor;
 
 const JAR: &str = "JAR-2008";
 const IMPROVEMENT_PLAN: &str = "JAR-IP-2008-09";
@@ -56,7 +57,7 @@ pub async fn load_inspections(conn: &mut AsyncPgConnection, actor: &Actor) -> Ap
         let row = inspection_db::insert(
             conn,
             &inspection_db::NewInspectionRow {
-                id: new_id(),
+                id: demo_id("inspection", &i.code),
                 code: i.code,
                 kind: i.kind,
                 title: i.title,
@@ -105,7 +106,7 @@ pub async fn load_judgements(conn: &mut AsyncPgConnection, actor: &Actor) -> Api
     let jar_id = *ids.get(JAR).ok_or_else(|| missing("inspection", JAR))?;
     for g in jar {
         new_rows.push(inspection_db::NewJudgementRow {
-            id: new_id(),
+            id: demo_id("judgement", &g.id),
             inspection_id: jar_id,
             code: g.id,
             area: g.area,
@@ -120,7 +121,7 @@ pub async fn load_judgements(conn: &mut AsyncPgConnection, actor: &Actor) -> Api
         let code = format!("APA-{}", g.assessment_year);
         let inspection_id = *ids.get(&code).ok_or_else(|| missing("inspection", &code))?;
         new_rows.push(inspection_db::NewJudgementRow {
-            id: new_id(),
+            id: demo_id("judgement", &g.id),
             inspection_id,
             code: g.id,
             area: g.area,
@@ -178,7 +179,7 @@ pub async fn load_recommendations(conn: &mut AsyncPgConnection, actor: &Actor) -
             recommendation_queries::insert(
                 conn,
                 &inspection_db::NewRecommendationRow {
-                    id: new_id(),
+                    id: demo_id("recommendation", &r.id),
                     inspection_id: jar_id,
                     code: r.id,
                     text: r.short_title,
@@ -317,7 +318,7 @@ pub async fn load_improvement_plan(
                 let row = area_queries::insert(
                     conn,
                     &improvement_db::NewAreaRow {
-                        id: new_id(),
+                        id: demo_id("improvement_area", &a.id),
                         plan_id,
                         code: a.id.clone(),
                         title: a.short_title.clone(),
@@ -353,7 +354,7 @@ pub async fn load_improvement_plan(
                 action_queries::insert(
                     conn,
                     &improvement_db::NewActionRow {
-                        id: new_id(),
+                        id: demo_id("improvement_action", &action.id),
                         area_id,
                         code: action.id,
                         title: action.short_title,

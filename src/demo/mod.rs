@@ -1,12 +1,17 @@
 //! The demo data set, loaded by `trustplan serve --demo`. It is written from
 //! the partnership's own documents and compiled into the binary (files under
 //! `demo/`). Loading it again adds nothing: every record is matched on its code.
+//!
+//! Every record the loader creates has a fixed id, [`demo_id`] of its kind and
+//! code, so that documentation examples can name demo records. Records
+//! created through the API get random ids as usual.
 
 use std::collections::HashMap;
 
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::api::organisations::{to_dtos, Organisation};
@@ -19,7 +24,33 @@ use crate::db::records::Record;
 use crate::db::schema::organisations;
 use crate::domain::period::Period;
 use crate::error::{ApiError, ApiResult};
-use crate::http::{new_id, Actor};
+use crate::http::Actor;
+
+/// The instant every demo id carries as its UUID v7 timestamp,
+/// 2026-11-22T00:00:00Z in Unix milliseconds.
+const DEMO_ID_MILLIS: u64 = 1_795_305_600_000;
+
+/// The id of the demo record of `kind` (its audit entity type: `plan`,
+/// `objective`, `indicator_value`, ...) and `code`: a valid UUID v7 with a
+/// fixed timestamp and, in place of the random bits, the first 10 bytes of
+/// SHA-256 of `"kind:code"`. The same on every load, so examples can name it.
+pub fn demo_id(kind: &str, code: &str) -> Uuid {
+    let digest = Sha256::digest(format!("{kind}:{code}").as_bytes());
+    let mut bytes = [0u8; 10];
+    bytes.copy_from_slice(&digest[..10]);
+    uuid::Builder::from_unix_timestamp_millis(DEMO_ID_MILLIS, &bytes).into_uuid()
+}
+
+/// The demo key of an indicator's target: indicator code and period.
+pub fn target_key(indicator: &str, period: &str) -> String {
+    format!("{indicator}:{period}")
+}
+
+/// The demo key of an indicator's value: indicator code, series, breakdown
+/// (empty for none) and period.
+pub fn value_key(indicator: &str, series: &str, breakdown: Option<&str>, period: &str) -> String {
+    format!("{indicator}:{series}:{}:{period}", breakdown.unwrap_or(""))
+}
 
 #[derive(Debug, Deserialize)]
 struct DemoOrganisation {
@@ -116,7 +147,7 @@ async fn load_organisations(conn: &mut AsyncPgConnection, actor: &Actor) -> ApiR
         };
         let row: OrganisationRow = diesel::insert_into(organisations::table)
             .values((
-                organisations::id.eq(new_id()),
+                organisations::id.eq(demo_id("organisation", &o.code)),
                 organisations::code.eq(&o.code),
                 organisations::name.eq(&o.name),
                 organisations::kind.eq(&o.kind),
@@ -233,7 +264,7 @@ struct PlannedRow {
 impl PlannedRow {
     fn new_row(&self) -> crate::db::indicators::NewIndicatorRow<'_> {
         crate::db::indicators::NewIndicatorRow {
-            id: new_id(),
+            id: demo_id("indicator", &self.code),
             code: &self.code,
             kind: self.kind,
             title: &self.title,
@@ -548,7 +579,15 @@ async fn load_indicators(
         .await?;
         report.indicators += 1;
         for (period, value, note) in &p.targets {
-            let t = idb::upsert_target(conn, None, row.id, period, *value, note.as_deref()).await?;
+            let t = idb::insert_target(
+                conn,
+                demo_id("indicator_target", &target_key(&row.code, &period.code)),
+                row.id,
+                period,
+                *value,
+                note.as_deref(),
+            )
+            .await?;
             let t = Target::from_row(t)?;
             audit::record::<(), _>(
                 conn,
@@ -563,9 +602,13 @@ async fn load_indicators(
             report.targets += 1;
         }
         for (period, series, breakdown, value) in &p.values {
-            let v = idb::upsert_value(
+            let id = demo_id(
+                "indicator_value",
+                &value_key(&row.code, series, breakdown.as_deref(), &period.code),
+            );
+            let v = idb::insert_value(
                 conn,
-                None,
+                id,
                 &idb::ValueWrite {
                     indicator_id: row.id,
                     period,

@@ -10,13 +10,14 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::demo_id;
 use crate::db::audit;
 use crate::db::priorities as priority_db;
 use crate::db::schema::{milestones, objectives, organisations, plans, priorities, risks};
 use crate::db::{milestones as milestone_db, objectives as objective_db, plans as plan_db};
 use crate::domain::period::from_source_label;
 use crate::error::{ApiError, ApiResult};
-use crate::http::{new_id, Actor};
+use crate::http::Actor;
 
 const SERVICE_PLAN: &str = "SS-2009-12";
 const CYPP: &str = "CYPP-2009-11";
@@ -80,7 +81,7 @@ pub async fn load_plans(conn: &mut AsyncPgConnection, actor: &Actor) -> ApiResul
         let row = plan_db::insert(
             conn,
             &plan_db::NewPlanRow {
-                id: new_id(),
+                id: demo_id("plan", &p.code),
                 owner_organisation_id: *orgs
                     .get(&p.owner)
                     .ok_or_else(|| missing("organisation", &p.owner))?,
@@ -148,7 +149,7 @@ pub async fn load_priorities(conn: &mut AsyncPgConnection, actor: &Actor) -> Api
         let row = priority_db::insert(
             conn,
             &priority_db::NewPriorityRow {
-                id: new_id(),
+                id: demo_id("priority", &p.code),
                 set: p.set,
                 code: p.code,
                 number: p.number,
@@ -265,7 +266,7 @@ pub async fn load_objectives(conn: &mut AsyncPgConnection, actor: &Actor) -> Api
         let row = objective_db::insert(
             conn,
             &objective_db::NewObjectiveRow {
-                id: new_id(),
+                id: demo_id("objective", &o.code),
                 plan_id: service_plan,
                 code: o.code,
                 kind: "service_objective".into(),
@@ -294,7 +295,7 @@ pub async fn load_objectives(conn: &mut AsyncPgConnection, actor: &Actor) -> Api
         let row = objective_db::insert(
             conn,
             &objective_db::NewObjectiveRow {
-                id: new_id(),
+                id: demo_id("objective", &code),
                 plan_id: cypp,
                 code,
                 kind: "promise".into(),
@@ -373,7 +374,7 @@ pub async fn load_risks(conn: &mut AsyncPgConnection, actor: &Actor) -> ApiResul
         let row = objective_db::risk_queries::insert(
             conn,
             &objective_db::NewRiskRow {
-                id: new_id(),
+                id: demo_id("risk", &r.id),
                 objective_id,
                 code: r.id,
                 title: r.short_title,
@@ -424,7 +425,7 @@ pub async fn load_milestones(conn: &mut AsyncPgConnection, actor: &Actor) -> Api
         let row = milestone_db::insert(
             conn,
             &milestone_db::NewMilestoneRow {
-                id: new_id(),
+                id: demo_id("milestone", &m.id),
                 objective_id,
                 code: m.id,
                 title: m.short_title,

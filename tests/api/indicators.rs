@@ -765,10 +765,17 @@ NI59,FY2009-10-Q1,area,,90.3,again\n";
         .expect(403);
     app.post("/api/v1/indicators/values/import")
         .with_role(Role::Editor)
-        .json(&json!({}))
+        .raw("text/plain", CSV_OK)
         .send()
         .await
         .expect(415);
+    // JSON is taken too, as an array of rows: an object is the wrong shape.
+    app.post("/api/v1/indicators/values/import")
+        .with_role(Role::Editor)
+        .json(&json!({}))
+        .send()
+        .await
+        .expect(422);
     let res = app
         .post("/api/v1/indicators/values/import")
         .with_role(Role::Editor)
@@ -944,4 +951,123 @@ async fn a_retried_import_with_an_idempotency_key_writes_once() {
         .send()
         .await;
     assert_eq!(audit.body["total"], 4);
+}
+
+/// The rows of `CSV_OK` as the JSON import takes them.
+fn json_rows() -> serde_json::Value {
+    json!([
+        {"indicator_ref": "NI59", "period": "FY2009-10-Q1", "series": "area", "value": 90.2, "note": "Q1 return"},
+        {"indicator_ref": "NI59", "period": "FY2009-10-Q2", "series": "area", "breakdown": null, "value": 91.5},
+        {"indicator_ref": "NI59", "period": "FY2009-10", "series": "national", "value": 88, "note": "DCSF, provisional"},
+        {"indicator_ref": "NI59", "period": "FY2009-10", "series": "area", "breakdown": "Care leavers", "value": 75}
+    ])
+}
+
+#[actix_web::test]
+async fn the_import_takes_the_same_rows_as_json() {
+    let (app, _) = app_with_indicator().await;
+    let res = app
+        .post("/api/v1/indicators/values/import?dry_run=true")
+        .with_role_at(Role::Contributor, "HBC-SS")
+        .json(&json_rows())
+        .send()
+        .await;
+    res.expect(200);
+    assert_eq!(res.body["created"], 4);
+    assert_eq!(value_count(&app).await, 0);
+    let res = app
+        .post("/api/v1/indicators/values/import")
+        .with_role_at(Role::Contributor, "HBC-SS")
+        .json(&json_rows())
+        .send()
+        .await;
+    res.expect(200);
+    assert_eq!(res.body["rows"], 4);
+    assert_eq!(
+        res.body["results"][0]["line"], 0,
+        "JSON rows are numbered by index"
+    );
+    assert_eq!(res.body["results"][3]["breakdown"], "Care leavers");
+    assert_eq!(value_count(&app).await, 4);
+    // The same rows as CSV replace the same four values.
+    let res = app
+        .post("/api/v1/indicators/values/import")
+        .with_role(Role::Editor)
+        .raw("text/csv", CSV_OK)
+        .send()
+        .await;
+    res.expect(200);
+    assert_eq!(res.body["replaced"], 4);
+}
+
+#[actix_web::test]
+async fn an_invalid_json_import_names_every_bad_row_as_the_csv_would() {
+    let (app, _) = app_with_indicator().await;
+    let rows = json!([
+        {"indicator_ref": "NI59", "period": "FY2009-10-Q1", "series": "area", "value": 90.2},
+        {"indicator_ref": "NI99", "period": "FY2009-10-Q1", "series": "area", "value": 50},
+        {"indicator_ref": "NI59", "period": "2009/10", "series": "area", "value": 50},
+        {"indicator_ref": "NI59", "period": "FY2009-10-Q2", "series": "county", "value": 50},
+        {"indicator_ref": "NI59", "period": "FY2009-10-Q4", "series": "area", "value": 120},
+        {"indicator_ref": "NI59", "period": "FY2009-10-Q1", "series": "area", "value": 90.3}
+    ]);
+    let res = app
+        .post("/api/v1/indicators/values/import")
+        .with_role(Role::Editor)
+        .json(&rows)
+        .send()
+        .await;
+    res.expect(422);
+    let errors = res.body["errors"].as_array().unwrap();
+    let pointers: Vec<&str> = errors
+        .iter()
+        .map(|e| e["pointer"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        pointers,
+        [
+            "/1/indicator_ref",
+            "/2/period",
+            "/3/series",
+            "/4/value",
+            "/5/"
+        ]
+    );
+    assert!(errors[1]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("row 2: `2009/10` is not a period code"));
+    assert_eq!(value_count(&app).await, 0);
+    // A row of the wrong shape is named by its pointer too.
+    let res = app
+        .post("/api/v1/indicators/values/import")
+        .with_role(Role::Editor)
+        .json(&json!([{"indicator_ref": "NI59", "period": "FY2009-10-Q1", "series": "area", "value": "lots"}]))
+        .send()
+        .await;
+    res.expect(422);
+    assert_eq!(res.body["errors"][0]["pointer"], "/0/value");
+}
+
+#[actix_web::test]
+async fn lists_say_which_count_they_made() {
+    let (app, _) = app_with_indicator().await;
+    let res = app
+        .get("/api/v1/indicators")
+        .with_role(Role::Viewer)
+        .header("prefer", "count=exact")
+        .send()
+        .await;
+    res.expect(200);
+    assert_eq!(
+        res.header("preference-applied").as_deref(),
+        Some("count=exact")
+    );
+    assert_eq!(res.body["total"], 1);
+    let res = app
+        .get("/api/v1/indicators")
+        .with_role(Role::Viewer)
+        .send()
+        .await;
+    assert!(res.header("preference-applied").is_none());
 }

@@ -5,6 +5,7 @@
 mod auth;
 mod bad_input;
 mod conformance;
+mod examples;
 mod helpers;
 mod http_semantics;
 mod idempotency;

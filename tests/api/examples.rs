@@ -1,0 +1,217 @@
+//! Every request body in the OpenAPI document has an example, and every
+//! example succeeds when sent against freshly loaded demo data, as an admin.
+//! The demo records the examples name have fixed ids (`demo_id`).
+
+use actix_web::http::Method;
+use serde_json::{json, Value};
+use trustplan::auth::Role;
+use trustplan::demo::demo_id;
+
+use crate::helpers::TestApp;
+
+/// The demo record an operation's `{id}` names: its collection, its kind
+/// (for `demo_id`) and its code. The examples in `src/examples.rs` say the
+/// same beside each one.
+fn target(operation_id: &str) -> Option<(&'static str, &'static str, &'static str)> {
+    Some(match operation_id {
+        "update_organisation" => ("organisations", "organisation", "HBC-SS"),
+        "update_plan" => ("plans", "plan", "SS-2009-12"),
+        "update_priority" => ("priorities", "priority", "AOF14"),
+        "update_objective" => ("objectives", "objective", "SS1"),
+        "create_objective_risk" => ("objectives", "objective", "SS2"),
+        "update_risk" => ("risks", "risk", "RISK-1"),
+        "update_milestone" => ("milestones", "milestone", "SS1-0910-2"),
+        "create_milestone_update" => ("milestones", "milestone", "SS1-0910-1"),
+        "update_inspection" | "create_judgement" => ("inspections", "inspection", "APA-2007"),
+        "update_recommendation" => ("recommendations", "recommendation", "JAR-R3"),
+        "update_improvement_area" => ("improvement-areas", "improvement_area", "IA02"),
+        "update_improvement_action" => ("improvement-actions", "improvement_action", "IA01-A2"),
+        "create_improvement_action_update" => {
+            ("improvement-actions", "improvement_action", "IA01-A1")
+        }
+        "update_indicator" => ("indicators", "indicator", "NI59"),
+        "put_indicator_target" | "put_indicator_value" | "put_indicator_commentary" => {
+            ("indicators", "indicator", "NI60")
+        }
+        _ => return None,
+    })
+}
+
+/// The other path parameters of an operation.
+fn path_param(operation_id: &str, name: &str) -> Option<&'static str> {
+    Some(match (operation_id, name) {
+        ("put_indicator_target", "period") => "FY2012-13",
+        ("put_indicator_value", "series") => "area",
+        ("put_indicator_value" | "put_indicator_commentary", "period") => "FY2009-10-Q1",
+        _ => return None,
+    })
+}
+
+/// The demo record's id, looked up by its code, checked to be its `demo_id`.
+async fn demo_record(app: &TestApp, collection: &str, kind: &str, code: &str) -> String {
+    let res = app
+        .get(&format!("/api/v1/{collection}?code={code}"))
+        .with_role(Role::Viewer)
+        .send()
+        .await;
+    res.expect(200);
+    let items = res.body["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1, "one demo {kind} {code}: {}", res.text);
+    let id = items[0]["id"].as_str().expect("an id").to_string();
+    assert_eq!(
+        id,
+        demo_id(kind, code).to_string(),
+        "the demo {kind} {code} has its fixed id"
+    );
+    id
+}
+
+/// Fills the path template of an operation.
+async fn fill_path(app: &TestApp, operation_id: &str, template: &str) -> String {
+    let mut path = String::new();
+    for segment in template.split('/').filter(|s| !s.is_empty()) {
+        path.push('/');
+        match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            Some("id") => {
+                let (collection, kind, code) = target(operation_id)
+                    .unwrap_or_else(|| panic!("{operation_id}: which demo record is {{id}}?"));
+                path.push_str(&demo_record(app, collection, kind, code).await);
+            }
+            Some(name) => path.push_str(
+                path_param(operation_id, name)
+                    .unwrap_or_else(|| panic!("{operation_id}: no value for {{{name}}}")),
+            ),
+            None => path.push_str(segment),
+        }
+    }
+    path
+}
+
+/// Whether the example validates against the media type's schema, so that
+/// clients generated from the document can send it too.
+fn check_schema(spec: &Value, schema: &Value, example: &Value) -> Result<(), String> {
+    let mut root = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "components": spec["components"].clone(),
+    });
+    for (k, v) in schema.as_object().expect("a schema object") {
+        root[k] = v.clone();
+    }
+    let validator = jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(&root)
+        .map_err(|e| format!("the schema does not compile: {e}"))?;
+    let errors: Vec<String> = validator
+        .iter_errors(example)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("; "))
+    }
+}
+
+#[actix_web::test]
+async fn every_request_body_has_an_example_that_succeeds_on_the_demo_data() {
+    // One app for all examples: none depends on another (each names only
+    // demo records, by their fixed ids, and creates its own codes), so each
+    // meets the demo data as freshly loaded, apart from other examples'
+    // additions it does not touch.
+    let app = TestApp::spawn_with_demo().await;
+    let spec = trustplan::openapi();
+    let mut missing = Vec::new();
+    let mut failures = Vec::new();
+    let mut sent = 0;
+    for (template, item) in spec["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            let Some(content) = op["requestBody"]["content"].as_object() else {
+                continue;
+            };
+            let operation_id = op["operationId"].as_str().expect("an operationId");
+            let if_match = op["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|p| p["name"] == "If-Match" && p["in"] == "header")
+                .map(|p| p["required"] == true);
+            for (media_type, media) in content {
+                let where_ = format!("{operation_id} ({method} {template}, {media_type})");
+                let Some(example) = media.get("example") else {
+                    missing.push(where_);
+                    continue;
+                };
+                if media_type.ends_with("json") {
+                    if let Err(e) = check_schema(&spec, &media["schema"], example) {
+                        failures.push(format!("{where_}: the example breaks its schema: {e}"));
+                    }
+                }
+                // A token needs a service account's secret, which is shown
+                // once when the account is created: the example's
+                // credentials are placeholders and cannot succeed.
+                if operation_id == "issue_token" {
+                    continue;
+                }
+                let body = match example {
+                    Value::String(text) if !media_type.ends_with("json") => {
+                        text.clone().into_bytes()
+                    }
+                    other => serde_json::to_vec(other).expect("json"),
+                };
+                let path = fill_path(&app, operation_id, template).await;
+                let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
+                let send = |if_match: Option<&str>| {
+                    let mut req = app
+                        .req(method.clone(), &path)
+                        .with_role(Role::Admin)
+                        .raw(media_type, body.clone());
+                    if let Some(m) = if_match {
+                        req = req.if_match(m);
+                    }
+                    req.send()
+                };
+                // `If-Match: *` matches any existing record. A PUT with an
+                // optional If-Match creates its record first (an `*` would
+                // find none and answer 412, as RFC 9110 says); sent again
+                // with `*`, it replaces what it created.
+                let mut attempts = vec![];
+                match if_match {
+                    Some(false) if method == Method::PUT => {
+                        attempts.push(send(None).await);
+                        attempts.push(send(Some("*")).await);
+                    }
+                    Some(_) => attempts.push(send(Some("*")).await),
+                    None => attempts.push(send(None).await),
+                }
+                sent += 1;
+                for res in attempts {
+                    if !(200..300).contains(&res.status) {
+                        failures.push(format!("{where_}: {} {}", res.status, res.text));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "request bodies without an example (add one in src/examples.rs): {missing:#?}"
+    );
+    assert!(failures.is_empty(), "examples that fail: {failures:#?}");
+    assert!(sent >= 29, "only {sent} examples sent");
+}
+
+#[test]
+fn demo_ids_are_fixed_uuid_v7() {
+    let id = demo_id("plan", "CYPP-2009-11");
+    assert_eq!(
+        id,
+        demo_id("plan", "CYPP-2009-11"),
+        "the same on every call"
+    );
+    assert_eq!(id.get_version_num(), 7);
+    assert_eq!(id.get_variant(), uuid::Variant::RFC4122);
+    let (secs, _) = id.get_timestamp().expect("a timestamp").to_unix();
+    assert_eq!(secs, 1_795_305_600, "2026-11-22T00:00:00Z");
+    assert_ne!(id, demo_id("plan", "SS-2009-12"));
+    assert_ne!(id, demo_id("priority", "CYPP-2009-11"));
+}
