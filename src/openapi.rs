@@ -378,12 +378,26 @@ fn sort_schema(spec: &ListSpec) -> Value {
 }
 
 /// Types the query parameters of one operation: a list's from its
-/// `ListSpec` (the parser of the same parameters), the rest by name.
+/// `ListSpec` (the parser of the same parameters), the rest by name; and the
+/// headers every operation shares, as the middleware reads them.
 fn type_query_parameters(operation_id: &str, op: &mut Value) {
     let spec = crate::api::list_spec(operation_id);
     let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) else {
         return;
     };
+    for p in params.iter_mut().filter(|p| p["in"] == "header") {
+        match p["name"].as_str() {
+            Some("Idempotency-Key") => {
+                p["schema"] = json!({
+                    "type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[!-~]+$"
+                });
+            }
+            Some("If-Match") => {
+                p["schema"] = json!({ "type": "string", "minLength": 1 });
+            }
+            _ => {}
+        }
+    }
     if let Some(spec) = &spec {
         // A parameter the list refuses is not documented.
         params.retain(|p| p["in"] != "query" || p["name"] != "include_archived" || spec.archivable);
@@ -415,6 +429,81 @@ fn type_query_parameters(operation_id: &str, op: &mut Value) {
     }
 }
 
+/// A human code: 1–40 characters, letters, digits, space and `._&/-`,
+/// starting with a letter or digit and not ending in a space
+/// (`validate::Errors::code`).
+const CODE_PATTERN: &str = r"^[A-Za-z0-9]([A-Za-z0-9 ._&/-]{0,38}[A-Za-z0-9._&/-])?$";
+/// Text that is not blank (`validate::Errors::text`).
+const NOT_BLANK: &str = r"\S";
+
+/// The schema a property is written in, when it is a string or an integer
+/// (nullable or not); `None` for anything else.
+fn scalar_of<'a>(prop: &'a mut Value, ty: &str) -> Option<&'a mut Value> {
+    let t = &prop["type"];
+    let fits = t == ty || t.as_array().is_some_and(|a| a.iter().any(|x| x == ty));
+    fits.then_some(prop)
+}
+
+/// States in the request schemas the checks `validate.rs` and the resources
+/// make of fields by their name: code and text forms, score ranges, period
+/// codes. What a schema cannot state (rules across fields, ids that name
+/// nothing) answers `rule_violated` or `unknown_reference` instead.
+fn constrain_request_fields(schemas: &mut Map<String, Value>, request: &BTreeSet<String>) {
+    for (name, schema) in schemas.iter_mut() {
+        if !request.contains(name) {
+            continue;
+        }
+        let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        for (field, prop) in props.iter_mut() {
+            let pattern = match field.as_str() {
+                "code" | "ref" => Some(CODE_PATTERN.to_string()),
+                "title" | "name" | "text" | "area" | "category" | "description" | "addressee"
+                | "commentary" | "due_original" | "notes" | "reference" | "strategy_method"
+                | "summary" => Some(NOT_BLANK.to_string()),
+                "period" if name == "NewProgressUpdate" => {
+                    Some(r"^FY[0-9]{4}-[0-9]{2}-Q[1-4]$".to_string())
+                }
+                "period" => Some(PERIOD_PATTERN.to_string()),
+                "financial_year" => Some(r"^FY[0-9]{4}-[0-9]{2}$".to_string()),
+                _ => None,
+            };
+            if let Some(pattern) = pattern {
+                if let Some(s) = scalar_of(prop, "string") {
+                    s["pattern"] = json!(pattern);
+                }
+            }
+            let items = match field.as_str() {
+                "inspectorates" | "lead_roles" | "linked_strategies" | "process_enablers"
+                | "treatment_measures" => Some(NOT_BLANK),
+                "cypp_priority_refs" | "cross_referenced_plan_codes" => Some(CODE_PATTERN),
+                _ => None,
+            };
+            if let Some(pattern) = items {
+                if let Some(item) = prop
+                    .pointer_mut("/items")
+                    .and_then(|i| scalar_of(i, "string"))
+                {
+                    item["pattern"] = json!(pattern);
+                }
+            }
+            let range = match field.as_str() {
+                "risk_initial" | "risk_residual" => Some((1, 16)),
+                "grade" => Some((1, 4)),
+                "decimals" => Some((0, 6)),
+                _ => None,
+            };
+            if let Some((lo, hi)) = range {
+                if let Some(i) = scalar_of(prop, "integer") {
+                    i["minimum"] = json!(lo);
+                    i["maximum"] = json!(hi);
+                }
+            }
+        }
+    }
+}
+
 /// Marks every property of the schemas that only responses use as
 /// `required`: the service always sends them (`null` where there is no
 /// value), and a generated client should not have to guess.
@@ -435,6 +524,7 @@ fn require_response_fields(doc: &mut Value) {
     let schemas = doc["components"]["schemas"]
         .as_object_mut()
         .expect("schemas");
+    constrain_request_fields(schemas, &request_schemas);
     for (name, schema) in schemas.iter_mut() {
         if request_schemas.contains(name) {
             continue;

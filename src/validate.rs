@@ -3,17 +3,40 @@
 
 use crate::error::{ApiError, ApiResult, FieldError};
 
-/// Collects field errors.
+/// Collects field errors, counting those a JSON Schema could not foresee.
 #[derive(Debug, Default)]
-pub struct Errors(pub Vec<FieldError>);
+pub struct Errors(pub Vec<FieldError>, Unforeseeable);
+
+/// How many of the collected errors break a rule across fields or over time,
+/// or name a record that does not exist: things the OpenAPI document cannot
+/// say, so they answer their own problem types.
+#[derive(Debug, Default)]
+pub struct Unforeseeable {
+    rules: usize,
+    references: usize,
+}
 
 impl Errors {
     pub fn new() -> Errors {
         Errors::default()
     }
 
+    /// A value of the wrong form: what the schema says (`validation_failed`).
     pub fn add(&mut self, pointer: &str, message: impl Into<String>) {
         self.0.push(FieldError::new(pointer, message));
+    }
+
+    /// A rule across fields, or over time (`rule_violated`): `ends_on`
+    /// before `starts_on`, a plan following itself, a date in the future.
+    pub fn rule(&mut self, pointer: &str, message: impl Into<String>) {
+        self.1.rules += 1;
+        self.add(pointer, message);
+    }
+
+    /// A well-formed id that names no record (`unknown_reference`).
+    pub fn unknown(&mut self, pointer: &str, message: impl Into<String>) {
+        self.1.references += 1;
+        self.add(pointer, message);
     }
 
     /// A human code: 1–40 characters, letters, digits, space and `._&/-`,
@@ -53,12 +76,17 @@ impl Errors {
         }
     }
 
-    /// Answers 422 with every error collected, if any.
+    /// Answers 422 with every error collected, if any: `validation_failed`
+    /// when any is of the wrong form, else `rule_violated` when any breaks
+    /// a rule, else `unknown_reference`.
     pub fn finish(self) -> ApiResult<()> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::Validation(self.0))
+        let Errors(errors, counts) = self;
+        let shape = errors.len() - counts.rules - counts.references;
+        match () {
+            _ if errors.is_empty() => Ok(()),
+            _ if shape > 0 => Err(ApiError::Validation(errors)),
+            _ if counts.rules > 0 => Err(ApiError::RuleViolated(errors)),
+            _ => Err(ApiError::UnknownReference(errors)),
         }
     }
 }

@@ -278,7 +278,7 @@ async fn check_area_links(
     let found = recommendation_queries::find_many(conn, recs).await?;
     for (i, r) in recs.iter().enumerate() {
         if !found.iter().any(|x| x.id == *r) {
-            errors.add(
+            errors.unknown(
                 &format!("/recommendation_ids/{i}"),
                 "no recommendation has this id",
             );
@@ -287,7 +287,7 @@ async fn check_area_links(
     let found = objective_refs(conn, objectives.iter().copied()).await?;
     for (i, o) in objectives.iter().enumerate() {
         if !found.contains_key(o) {
-            errors.add(&format!("/objective_ids/{i}"), "no objective has this id");
+            errors.unknown(&format!("/objective_ids/{i}"), "no objective has this id");
         }
     }
     Ok(())
@@ -449,10 +449,10 @@ pub async fn create_improvement_area(
             );
             errors.opt_text("/due_original", body.due_original.as_deref(), 100);
             if body.due_on.is_some_and(|d| !sensible_date(d)) {
-                errors.add("/due_on", DATE_RANGE_MESSAGE);
+                errors.rule("/due_on", DATE_RANGE_MESSAGE);
             }
             if plan_refs(conn, [body.plan_id]).await?.is_empty() {
-                errors.add("/plan_id", "no plan has this id");
+                errors.unknown("/plan_id", "no plan has this id");
             }
             check_area_links(
                 conn,
@@ -592,7 +592,7 @@ pub async fn update_improvement_area(
                 100,
             );
             if due_on.flatten().is_some_and(|d| !sensible_date(d)) {
-                errors.add("/due_on", DATE_RANGE_MESSAGE);
+                errors.rule("/due_on", DATE_RANGE_MESSAGE);
             }
             check_area_links(
                 conn,
@@ -980,13 +980,13 @@ pub async fn create_improvement_action(
             errors.code("/code", &body.code);
             errors.text("/title", &body.title, 500);
             if body.due_on.is_some_and(|d| !sensible_date(d)) {
-                errors.add("/due_on", DATE_RANGE_MESSAGE);
+                errors.rule("/due_on", DATE_RANGE_MESSAGE);
             }
             if area_queries::find_many(conn, &[body.area_id])
                 .await?
                 .is_empty()
             {
-                errors.add("/area_id", "no improvement area has this id");
+                errors.unknown("/area_id", "no improvement area has this id");
             }
             if let Some(o) = body.lead_organisation_id {
                 check_org_ids(conn, &mut errors, &[("/lead_organisation_id", o)]).await?;
@@ -1075,7 +1075,7 @@ pub async fn update_improvement_action(
                 errors.text("/title", t, 500);
             }
             if due_on.flatten().is_some_and(|d| !sensible_date(d)) {
-                errors.add("/due_on", DATE_RANGE_MESSAGE);
+                errors.rule("/due_on", DATE_RANGE_MESSAGE);
             }
             if let Some(Some(o)) = lead {
                 check_org_ids(conn, &mut errors, &[("/lead_organisation_id", o)]).await?;

@@ -143,7 +143,14 @@ pub use crate::domain::deliverable::today;
 /// Parses a period code given at `pointer`; a bad code is a 422 carrying
 /// the period parser's message.
 pub fn parse_period(pointer: &str, code: &str) -> ApiResult<Period> {
-    Period::parse(code).map_err(|e| ApiError::field(pointer, e.to_string()))
+    Period::parse(code).map_err(|e| {
+        let error = crate::error::FieldError::new(pointer, e.to_string());
+        if e.is_rule() {
+            ApiError::RuleViolated(vec![error])
+        } else {
+            ApiError::Validation(vec![error])
+        }
+    })
 }
 
 /// A short reference to an indicator, embedded where a record points at one.
@@ -702,7 +709,7 @@ async fn check_lead(
     lead: Uuid,
 ) -> ApiResult<()> {
     if orgs::find_many(conn, &[lead]).await?.is_empty() {
-        errors.add("/lead_organisation_id", "no organisation has this id");
+        errors.unknown("/lead_organisation_id", "no organisation has this id");
     }
     Ok(())
 }

@@ -320,7 +320,7 @@ pub async fn create_inspection(
             check_list(&mut errors, "/inspectorates", &body.inspectorates, 200);
             errors.opt_text("/reference", body.reference.as_deref(), 100);
             if body.published_on.is_some_and(|d| !sensible_date(d)) {
-                errors.add("/published_on", DATE_RANGE_MESSAGE);
+                errors.rule("/published_on", DATE_RANGE_MESSAGE);
             }
             errors.finish()?;
             let row = db::insert(
@@ -414,7 +414,7 @@ pub async fn update_inspection(
                 200,
             );
             if published_on.flatten().is_some_and(|d| !sensible_date(d)) {
-                errors.add("/published_on", DATE_RANGE_MESSAGE);
+                errors.rule("/published_on", DATE_RANGE_MESSAGE);
             }
             errors.opt_text("/reference", reference.clone().flatten().as_deref(), 100);
             errors.finish()?;
@@ -652,11 +652,11 @@ pub async fn create_judgement(
             errors.text("/area", &body.area, 300);
             errors.opt_text("/summary", body.summary.as_deref(), 4000);
             match (body.grade, body.label) {
-                (None, None) => errors.add("/grade", "give a grade 1-4 or a label"),
+                (None, None) => errors.rule("/grade", "give a grade 1-4 or a label"),
                 (Some(g), label) => match GradeLabel::of_grade(g) {
                     None => errors.add("/grade", "must be 1 (inadequate) to 4 (outstanding)"),
                     Some(l) if label.is_some_and(|x| x != l) => {
-                        errors.add("/label", format!("grade {g} is {l}"))
+                        errors.rule("/label", format!("grade {g} is {l}"))
                     }
                     Some(_) => {}
                 },
@@ -981,10 +981,10 @@ pub async fn create_recommendation(
             errors.text("/text", &body.text, 2000);
             errors.opt_text("/addressee", body.addressee.as_deref(), 300);
             if body.due_on.is_some_and(|d| !sensible_date(d)) {
-                errors.add("/due_on", DATE_RANGE_MESSAGE);
+                errors.rule("/due_on", DATE_RANGE_MESSAGE);
             }
             if db::find_many(conn, &[body.inspection_id]).await?.is_empty() {
-                errors.add("/inspection_id", "no inspection has this id");
+                errors.unknown("/inspection_id", "no inspection has this id");
             }
             errors.finish()?;
             let row = recommendation_queries::insert(
@@ -1070,7 +1070,7 @@ pub async fn update_recommendation(
             }
             errors.opt_text("/addressee", addressee.clone().flatten().as_deref(), 300);
             if due_on.flatten().is_some_and(|d| !sensible_date(d)) {
-                errors.add("/due_on", DATE_RANGE_MESSAGE);
+                errors.rule("/due_on", DATE_RANGE_MESSAGE);
             }
             errors.finish()?;
             let changes = RecommendationChanges {

@@ -153,6 +153,7 @@ fn check_financial_year(errors: &mut Errors, code: &str) {
             "/financial_year",
             "must be a financial year, e.g. FY2009-10",
         ),
+        Err(e) if e.is_rule() => errors.rule("/financial_year", e.to_string()),
         Err(e) => errors.add("/financial_year", e.to_string()),
     }
 }
@@ -407,7 +408,7 @@ fn duplicate(e: diesel::result::Error, code: &str) -> ApiError {
 
 fn check_due(errors: &mut Errors, due_on: Option<NaiveDate>) {
     if due_on.is_some_and(|d| !sensible_date(d)) {
-        errors.add("/due_on", DATE_RANGE_MESSAGE);
+        errors.rule("/due_on", DATE_RANGE_MESSAGE);
     }
 }
 
@@ -451,7 +452,7 @@ pub async fn create_milestone(
             let objective_lead = match objective.get(&body.objective_id) {
                 Some((_, row)) => row.lead_organisation_id,
                 None => {
-                    errors.add("/objective_id", "no objective has this id");
+                    errors.unknown("/objective_id", "no objective has this id");
                     None
                 }
             };

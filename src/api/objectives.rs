@@ -307,7 +307,7 @@ pub fn check_risk(errors: &mut Errors, initial: Option<i32>, residual: Option<i3
     }
     if let (Some(i), Some(r)) = (initial, residual) {
         if r > i && band(i).is_some() && band(r).is_some() {
-            errors.add(
+            errors.rule(
                 "/risk_residual",
                 "may not be above risk_initial: treatment lowers risk",
             );
@@ -329,7 +329,7 @@ pub(crate) async fn check_priorities(
     let found = priority_refs(conn, ids).await?;
     for (i, id) in ids.iter().enumerate() {
         if !found.iter().any(|p| p.id == *id) {
-            errors.add(&format!("/priority_ids/{i}"), "no priority has this id");
+            errors.unknown(&format!("/priority_ids/{i}"), "no priority has this id");
         }
     }
     Ok(())
@@ -532,10 +532,10 @@ pub async fn create_objective(
             );
             check_risk(&mut errors, body.risk_initial, body.risk_residual);
             if body.due_on.is_some_and(|d| !sensible_date(d)) {
-                errors.add("/due_on", DATE_RANGE_MESSAGE);
+                errors.rule("/due_on", DATE_RANGE_MESSAGE);
             }
             if plan_refs(conn, [body.plan_id]).await?.is_empty() {
-                errors.add("/plan_id", "no plan has this id");
+                errors.unknown("/plan_id", "no plan has this id");
             }
             if let Some(o) = body.lead_organisation_id {
                 check_org_ids(conn, &mut errors, &[("/lead_organisation_id", o)]).await?;
@@ -679,11 +679,11 @@ pub async fn update_objective(
                 risk_residual.unwrap_or(before.risk_residual),
             );
             if due_on.flatten().is_some_and(|d| !sensible_date(d)) {
-                errors.add("/due_on", DATE_RANGE_MESSAGE);
+                errors.rule("/due_on", DATE_RANGE_MESSAGE);
             }
             if let Some(p) = plan_id {
                 if plan_refs(conn, [p]).await?.is_empty() {
-                    errors.add("/plan_id", "no plan has this id");
+                    errors.unknown("/plan_id", "no plan has this id");
                 }
             }
             if let Some(Some(o)) = lead {

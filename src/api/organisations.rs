@@ -277,10 +277,10 @@ async fn check_parent(
     own_id: Option<Uuid>,
 ) -> ApiResult<()> {
     if db::find_many(conn, &[parent_id]).await?.is_empty() {
-        errors.add("/parent_id", "no organisation has this id");
+        errors.unknown("/parent_id", "no organisation has this id");
     } else if let Some(own) = own_id {
         if own == parent_id || db::would_cycle(conn, own, parent_id).await? {
-            errors.add("/parent_id", "an organisation cannot sit under itself");
+            errors.rule("/parent_id", "an organisation cannot sit under itself");
         }
     }
     Ok(())
@@ -480,7 +480,7 @@ pub async fn check_org_ids(
     let found = org_refs(conn, ids.iter().map(|(_, id)| *id)).await?;
     for (pointer, id) in ids {
         if !found.contains_key(id) {
-            errors.add(pointer, "no organisation has this id");
+            errors.unknown(pointer, "no organisation has this id");
         }
     }
     Ok(())

@@ -324,9 +324,9 @@ async fn check_predecessor(
     own: Option<Uuid>,
 ) -> ApiResult<()> {
     if Some(predecessor) == own {
-        errors.add("/predecessor_id", "a plan cannot follow itself");
+        errors.rule("/predecessor_id", "a plan cannot follow itself");
     } else if db::find_many(conn, &[predecessor]).await?.is_empty() {
-        errors.add("/predecessor_id", "no plan has this id");
+        errors.unknown("/predecessor_id", "no plan has this id");
     }
     Ok(())
 }
@@ -334,11 +334,11 @@ async fn check_predecessor(
 fn check_dates(errors: &mut Errors, starts_on: NaiveDate, ends_on: NaiveDate) {
     for (pointer, d) in [("/starts_on", starts_on), ("/ends_on", ends_on)] {
         if !crate::validate::sensible_date(d) {
-            errors.add(pointer, crate::validate::DATE_RANGE_MESSAGE);
+            errors.rule(pointer, crate::validate::DATE_RANGE_MESSAGE);
         }
     }
     if ends_on < starts_on {
-        errors.add("/ends_on", "may not be before starts_on");
+        errors.rule("/ends_on", "may not be before starts_on");
     }
 }
 

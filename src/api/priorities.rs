@@ -290,14 +290,14 @@ async fn check_refs(
 ) -> ApiResult<()> {
     if let Some(p) = parent_id {
         if Some(p) == own {
-            errors.add("/parent_id", "a priority cannot sit under itself");
+            errors.rule("/parent_id", "a priority cannot sit under itself");
         } else if db::find_many(conn, &[p]).await?.is_empty() {
-            errors.add("/parent_id", "no priority has this id");
+            errors.unknown("/parent_id", "no priority has this id");
         }
     }
     if let Some(p) = plan_id {
         if plan_refs(conn, [p]).await?.is_empty() {
-            errors.add("/plan_id", "no plan has this id");
+            errors.unknown("/plan_id", "no plan has this id");
         }
     }
     Ok(())

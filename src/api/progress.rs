@@ -159,21 +159,22 @@ fn validate(body: &NewProgressUpdate) -> ApiResult<()> {
     match Period::parse(&body.period) {
         Ok(p) if p.r#type == PeriodType::FinancialQuarter => {}
         Ok(_) => errors.add("/period", "must be a financial quarter, e.g. FY2009-10-Q2"),
+        Err(e) if e.is_rule() => errors.rule("/period", e.to_string()),
         Err(e) => errors.add("/period", e.to_string()),
     }
     errors.opt_text("/commentary", body.commentary.as_deref(), 4000);
     match (body.status, body.completed_on) {
         (DeliverableStatus::Complete, None) => {
-            errors.add("/completed_on", "is required when the status is complete")
+            errors.rule("/completed_on", "is required when the status is complete")
         }
         (DeliverableStatus::Complete, Some(d)) if !sensible_date(d) => {
-            errors.add("/completed_on", DATE_RANGE_MESSAGE)
+            errors.rule("/completed_on", DATE_RANGE_MESSAGE)
         }
         (DeliverableStatus::Complete, Some(d)) if d > today() => {
-            errors.add("/completed_on", "may not be in the future")
+            errors.rule("/completed_on", "may not be in the future")
         }
         (DeliverableStatus::Complete, Some(_)) | (_, None) => {}
-        (_, Some(_)) => errors.add("/completed_on", "is only for the status complete"),
+        (_, Some(_)) => errors.rule("/completed_on", "is only for the status complete"),
     }
     errors.finish()
 }

@@ -158,7 +158,7 @@ pub async fn create_account(
         .await?
         .is_empty()
     {
-        errors.add("/organisation_id", "no organisation has this id");
+        errors.unknown("/organisation_id", "no organisation has this id");
     }
     errors.finish()?;
     let secret = random_token(32);

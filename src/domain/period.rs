@@ -83,6 +83,17 @@ pub enum PeriodError {
     },
 }
 
+impl PeriodError {
+    /// Whether the code has a period code's form (the OpenAPI pattern) but
+    /// breaks a rule of the calendar (`FY2009-11`, `CY2003-2001`).
+    pub fn is_rule(&self) -> bool {
+        !matches!(
+            self,
+            PeriodError::Malformed { .. } | PeriodError::BadQuarter { .. }
+        )
+    }
+}
+
 /// The kind of a period.
 #[derive(
     Serialize, Deserialize, ToSchema, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord,

@@ -181,3 +181,50 @@ async fn a_literal_path_that_also_fits_an_id_answers_405_not_400() {
         .await
         .expect(400);
 }
+
+/// A 422 says what kind of refusal it is: a field of the wrong form
+/// (`validation_failed`, which the OpenAPI document could have told the
+/// client), an id that names no record (`unknown_reference`), or a rule
+/// across fields or over time (`rule_violated`).
+#[actix_web::test]
+async fn a_422_names_the_kind_of_refusal() {
+    let app = TestApp::spawn_with_demo().await;
+    let owner = app.org_id("HBC").await;
+    let post = |body: serde_json::Value| {
+        let app = &app;
+        async move {
+            let res = app
+                .post("/api/v1/plans")
+                .with_role(Role::Editor)
+                .json(&body)
+                .send()
+                .await;
+            res.expect(422);
+            res
+        }
+    };
+    let res = post(json!({"code": "P1", "title": "Plan", "kind": "cypp",
+        "owner_organisation_id": owner, "starts_on": "2011-04-01", "ends_on": "2010-03-31"}))
+    .await;
+    assert_eq!(res.problem(), "rule_violated");
+    assert_eq!(res.body["errors"][0]["pointer"], "/ends_on");
+    let res = post(json!({"code": "P1", "title": "Plan", "kind": "cypp",
+        "owner_organisation_id": uuid::Uuid::now_v7(), "starts_on": "2009-04-01", "ends_on": "2010-03-31"}))
+    .await;
+    assert_eq!(res.problem(), "unknown_reference");
+    assert_eq!(res.body["errors"][0]["pointer"], "/owner_organisation_id");
+    // With a field of the wrong form too, the form comes first.
+    let res = post(json!({"code": " P1", "title": "Plan", "kind": "cypp",
+        "owner_organisation_id": uuid::Uuid::now_v7(), "starts_on": "2011-04-01", "ends_on": "2010-03-31"}))
+    .await;
+    assert_eq!(res.problem(), "validation_failed");
+    assert_eq!(res.body["errors"].as_array().unwrap().len(), 3);
+    // A period code of the right form that the calendar refuses is a rule.
+    let res = app
+        .get("/api/v1/indicators?period=FY2009-11")
+        .with_role(Role::Viewer)
+        .send()
+        .await;
+    res.expect(422);
+    assert_eq!(res.problem(), "rule_violated");
+}

@@ -118,9 +118,16 @@ impl Contract {
     }
 
     fn validator(&self, pointer: &str) -> Arc<jsonschema::Validator> {
-        let mut cache = self.validators.lock().expect("validators");
-        if let Some(v) = cache.get(pointer) {
-            return v.clone();
+        // A validator is built outside the lock, so that a schema that does
+        // not compile fails its own test and not every other one.
+        let cached = self
+            .validators
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(pointer)
+            .cloned();
+        if let Some(v) = cached {
+            return v;
         }
         let schema = self.spec.pointer(pointer).cloned().expect("schema");
         let mut root = json!({
@@ -142,7 +149,10 @@ impl Contract {
                 .build(&root)
                 .unwrap_or_else(|e| panic!("schema at {pointer} does not compile: {e}")),
         );
-        cache.insert(pointer.to_string(), validator.clone());
+        self.validators
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(pointer.to_string(), validator.clone());
         validator
     }
 }

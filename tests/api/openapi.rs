@@ -143,3 +143,21 @@ fn every_enum_word_is_a_wire_word() {
         "every listed type is an enum schema of the spec"
     );
 }
+
+/// The README's error catalogue has a row for every problem type the spec names.
+#[test]
+fn the_error_catalogue_lists_every_problem_type() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for word in trustplan::error::ProblemType::WORDS {
+        assert!(
+            readme.contains(&format!("| `{word}` |")),
+            "README.md's error catalogue has no row for {word}"
+        );
+    }
+    let spec = trustplan::openapi();
+    let types = spec["components"]["schemas"]["ErrorBody"]["properties"]["type"]["enum"]
+        .as_array()
+        .unwrap();
+    assert_eq!(types.len(), trustplan::error::ProblemType::WORDS.len());
+}
