@@ -310,6 +310,10 @@ pub fn if_match(req: &HttpRequest) -> ApiResult<IfMatch> {
         .get(header::IF_MATCH)
         .ok_or(ApiError::PreconditionRequired)?;
     let text = value.to_str().unwrap_or("").trim();
+    // An empty header names no tag at all: it is as good as none.
+    if text.is_empty() {
+        return Err(ApiError::PreconditionRequired);
+    }
     if text == "*" {
         return Ok(IfMatch(None));
     }

@@ -184,6 +184,10 @@ fn complete_operation(path: &str, method: &str, op: &mut Value, schemas: &Value)
     }
     if has_query {
         add("400", "An unknown query parameter or a malformed value");
+        add(
+            "422",
+            "A query value of the right form that breaks a rule (`rule_violated`), e.g. a period code the calendar refuses",
+        );
     }
     if has_body {
         add("400", "The body is not JSON");
@@ -358,6 +362,7 @@ pub const PERIOD_PATTERN: &str =
 fn conventional_schema(name: &str) -> Option<Value> {
     Some(match name {
         "as_of" | "active_on" => json!({ "type": "string", "format": "date" }),
+        "breakdown" => json!({ "type": "string", "minLength": 1, "maxLength": 200 }),
         "period" | "from" | "to" => json!({ "type": "string", "pattern": PERIOD_PATTERN }),
         n if n.ends_with("_id") => list_of(json!({ "type": "string", "format": "uuid" })),
         _ => return None,
@@ -385,6 +390,12 @@ fn type_query_parameters(operation_id: &str, op: &mut Value) {
     let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) else {
         return;
     };
+    for p in params
+        .iter_mut()
+        .filter(|p| p["in"] == "path" && p["name"] == "period")
+    {
+        p["schema"] = json!({ "type": "string", "pattern": PERIOD_PATTERN });
+    }
     for p in params.iter_mut().filter(|p| p["in"] == "header") {
         match p["name"].as_str() {
             Some("Idempotency-Key") => {
@@ -392,9 +403,12 @@ fn type_query_parameters(operation_id: &str, op: &mut Value) {
                     "type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[!-~]+$"
                 });
             }
-            Some("If-Match") => {
+            // An empty If-Match counts as none: 428 where it is required,
+            // nothing checked where it is optional.
+            Some("If-Match") if p["required"] == json!(true) => {
                 p["schema"] = json!({ "type": "string", "minLength": 1 });
             }
+            Some("If-Match") => p["schema"] = json!({ "type": "string" }),
             _ => {}
         }
     }
@@ -457,11 +471,28 @@ fn constrain_request_fields(schemas: &mut Map<String, Value>, request: &BTreeSet
             continue;
         };
         for (field, prop) in props.iter_mut() {
+            // The longest text each field takes (`Errors::text`); a title of
+            // a milestone or an action may be longer than other titles.
+            // An indicator keeps a blank description or notes as none.
+            let indicator = name.contains("Indicator");
+            let max_chars = match field.as_str() {
+                "description" | "notes" if indicator => None,
+                "title" if name.contains("Milestone") || name.contains("Action") => Some(500),
+                "title" | "addressee" | "area" | "overarching_strategy" => Some(300),
+                "name" | "responsible_officer" => Some(200),
+                "category" | "due_original" | "reference" => Some(100),
+                "text" | "strategy_method" => Some(2000),
+                "commentary" | "description" | "notes" | "summary" => Some(4000),
+                _ => None,
+            };
+            if let Some(max) = max_chars {
+                if let Some(s) = scalar_of(prop, "string") {
+                    s["maxLength"] = json!(max);
+                }
+            }
             let pattern = match field.as_str() {
                 "code" | "ref" => Some(CODE_PATTERN.to_string()),
-                "title" | "name" | "text" | "area" | "category" | "description" | "addressee"
-                | "commentary" | "due_original" | "notes" | "reference" | "strategy_method"
-                | "summary" => Some(NOT_BLANK.to_string()),
+                _ if max_chars.is_some() => Some(NOT_BLANK.to_string()),
                 "period" if name == "NewProgressUpdate" => {
                     Some(r"^FY[0-9]{4}-[0-9]{2}-Q[1-4]$".to_string())
                 }
@@ -475,20 +506,27 @@ fn constrain_request_fields(schemas: &mut Map<String, Value>, request: &BTreeSet
                 }
             }
             let items = match field.as_str() {
-                "inspectorates" | "lead_roles" | "linked_strategies" | "process_enablers"
-                | "treatment_measures" => Some(NOT_BLANK),
-                "cypp_priority_refs" | "cross_referenced_plan_codes" => Some(CODE_PATTERN),
+                "inspectorates" => Some((NOT_BLANK, Some(200))),
+                "lead_roles" | "linked_strategies" | "process_enablers" => {
+                    Some((NOT_BLANK, Some(300)))
+                }
+                "treatment_measures" => Some((NOT_BLANK, Some(1000))),
+                "cypp_priority_refs" | "cross_referenced_plan_codes" => Some((CODE_PATTERN, None)),
                 _ => None,
             };
-            if let Some(pattern) = items {
+            if let Some((pattern, max)) = items {
                 if let Some(item) = prop
                     .pointer_mut("/items")
                     .and_then(|i| scalar_of(i, "string"))
                 {
                     item["pattern"] = json!(pattern);
+                    if let Some(max) = max {
+                        item["maxLength"] = json!(max);
+                    }
                 }
             }
             let range = match field.as_str() {
+                "value" if name == "Tolerance" => Some((0, i64::MAX)),
                 "risk_initial" | "risk_residual" => Some((1, 16)),
                 "grade" => Some((1, 4)),
                 "decimals" => Some((0, 6)),
@@ -498,6 +536,8 @@ fn constrain_request_fields(schemas: &mut Map<String, Value>, request: &BTreeSet
                 if let Some(i) = scalar_of(prop, "integer") {
                     i["minimum"] = json!(lo);
                     i["maximum"] = json!(hi);
+                } else if let Some(n) = scalar_of(prop, "number") {
+                    n["minimum"] = json!(lo);
                 }
             }
         }

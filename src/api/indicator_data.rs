@@ -81,7 +81,8 @@ fn check_number(errors: &mut Errors, pointer: &str, unit: &str, value: f64) {
     if !value.is_finite() {
         errors.add(pointer, "must be a finite number");
     } else if unit == Unit::Percent.as_str() && !(0.0..=100.0).contains(&value) {
-        errors.add(
+        // The indicator's unit decides, which the value's schema cannot know.
+        errors.rule(
             pointer,
             format!("{value} is not a percentage: values of this indicator (unit percent) lie between 0 and 100"),
         );
@@ -778,7 +779,10 @@ fn value_params(q: &str) -> ApiResult<ListParams> {
     let to = p.filter("to").map(|v| parse_period("?to", v)).transpose()?;
     if let (Some(f), Some(t)) = (&from, &to) {
         if t.ends_on < f.starts_on {
-            return Err(ApiError::field("?to", "ends before `from` starts"));
+            return Err(ApiError::RuleViolated(vec![FieldError::new(
+                "?to",
+                "ends before `from` starts",
+            )]));
         }
     }
     if let Some(f) = from {
@@ -1221,11 +1225,21 @@ pub struct ImportRowInput {
     pub note: Option<String>,
 }
 
+/// An import sent as JSON. The rows sit in an object rather than a bare
+/// array: generated clients (openapi-python-client) cannot send a bare
+/// array where the same operation also takes a file.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImportRequest {
+    /// The rows, as the CSV's lines would give them.
+    pub rows: Vec<ImportRowInput>,
+}
+
 // The rows of a JSON import, numbered by their index in the array.
 fn parse_json_rows(body: &[u8], errors: &mut Vec<FieldError>) -> ApiResult<Vec<ParsedRow>> {
-    let input: Vec<ImportRowInput> = crate::http::parse_json(body)?;
-    let mut rows = Vec::with_capacity(input.len());
-    for (i, r) in input.iter().enumerate() {
+    let input: ImportRequest = crate::http::parse_json(body)?;
+    let mut rows = Vec::with_capacity(input.rows.len());
+    for (i, r) in input.rows.iter().enumerate() {
         let raw = RawRow {
             indicator_ref: &r.indicator_ref,
             period: &r.period,
@@ -1242,13 +1256,12 @@ fn parse_json_rows(body: &[u8], errors: &mut Vec<FieldError>) -> ApiResult<Vec<P
 }
 
 /// A row error's pointer and message as a JSON import names them: the
-/// row's index (`/3/value`, "row 3: ...") instead of its CSV line.
+/// row's index (`/rows/3/value`, "row 3: ...") instead of its CSV line.
 fn as_json_row_error(e: FieldError) -> FieldError {
-    let pointer = e
-        .pointer
-        .strip_prefix("/lines")
-        .unwrap_or(&e.pointer)
-        .to_string();
+    let pointer = match e.pointer.strip_prefix("/lines") {
+        Some(rest) => format!("/rows{rest}"),
+        None => e.pointer.clone(),
+    };
     let message = match e.message.strip_prefix("line ") {
         Some(rest) => format!("row {rest}"),
         None => e.message,
@@ -1261,8 +1274,8 @@ fn as_json_row_error(e: FieldError) -> FieldError {
 /// Contributors (for indicators their organisation leads), editors and
 /// admins. The body is `text/csv` with a header line naming the columns
 /// `indicator_ref,period,series,breakdown,value,note` (`breakdown` and `note`
-/// may be left out or empty), or `application/json`: an array of the same
-/// rows as objects. Each row creates or replaces one value, as
+/// may be left out or empty), or `application/json`: `{"rows": [...]}`, the
+/// same rows as objects. Each row creates or replaces one value, as
 /// `PUT .../values/{series}/{period}` would, with status `provisional`.
 ///
 /// All rows are applied in one transaction or none: any invalid row (unknown
@@ -1270,7 +1283,7 @@ fn as_json_row_error(e: FieldError) -> FieldError {
 /// indicator the caller may not report on, a validated value a contributor
 /// may not replace, a row repeating an earlier one) makes the answer a 422
 /// whose `errors` name every rejected row (CSV: `/lines/{line}/{column}`,
-/// lines counted from the header as line 1; JSON: `/{index}/{field}`), and
+/// lines counted from the header as line 1; JSON: `/rows/{index}/{field}`), and
 /// nothing is written. With
 /// `dry_run=true` the rows are checked and the report says what would
 /// happen, but nothing is written.
@@ -1278,10 +1291,10 @@ fn as_json_row_error(e: FieldError) -> FieldError {
     tag = "indicators",
     params(ImportQuery),
     request_body(
-        description = "The rows: CSV with a header line, or the same rows as a JSON array",
+        description = "The rows: CSV with a header line, or the same rows in JSON",
         content(
             (String = "text/csv", example = "indicator_ref,period,series,breakdown,value,note\nNI59,FY2009-10-Q1,area,,90.2,\n"),
-            (Vec<ImportRowInput> = "application/json", example = json!([{"indicator_ref": "NI59", "period": "FY2009-10-Q1", "series": "area", "breakdown": null, "value": 90.2, "note": null}])),
+            (ImportRequest = "application/json", example = json!({"rows": [{"indicator_ref": "NI59", "period": "FY2009-10-Q1", "series": "area", "breakdown": null, "value": 90.2, "note": null}]})),
         )
     ),
     security(("bearer" = [])),
@@ -1673,7 +1686,7 @@ pub async fn put_indicator_commentary(
             );
             let next = commentary_part(&mut errors, "/what_happens_next", &body.what_happens_next);
             if overview.is_none() && made.is_none() && next.is_none() {
-                errors.add(
+                errors.rule(
                     "",
                     "give at least one of overview, what_made_the_difference, what_happens_next",
                 );

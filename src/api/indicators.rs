@@ -616,7 +616,8 @@ pub fn query_period(v: &str) -> ApiResult<Period> {
     responses(
         (status = 200, description = "One page of indicators", body = IndicatorPage,
          headers(("Link" = String, description = "`<...>; rel=\"next\"` when there is a next page"))),
-        (status = 400, description = "Unknown or malformed query parameter, or `rag` without `period`", body = ErrorBody),
+        (status = 400, description = "Unknown or malformed query parameter", body = ErrorBody),
+        (status = 422, description = "`rag` without `period` (`rule_violated`), or `period` is not a period code", body = ErrorBody),
         (status = 422, description = "`period` is not a period code", body = ErrorBody),
     )
 )]
@@ -644,9 +645,10 @@ pub async fn indicators_response(
     let period = p.filter("period").map(query_period).transpose()?;
     let rags = p.filter("rag").map(parse_rags).transpose()?;
     if rags.is_some() && period.is_none() {
-        return Err(ApiError::InvalidQuery(
-            "rag needs a period, e.g. ?period=FY2009-10-Q2&rag=red,amber".into(),
-        ));
+        return Err(ApiError::RuleViolated(vec![crate::error::FieldError::new(
+            "?rag",
+            "rag needs a period, e.g. ?period=FY2009-10-Q2&rag=red,amber",
+        )]));
     }
     let mut conn = state.conn().await?;
     let mut computed = Vec::new();

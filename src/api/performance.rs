@@ -26,7 +26,7 @@ use crate::domain::performance::{
     assess, Aggregation, Assessment, PerformanceInput, Polarity, Rag, Recorded,
 };
 use crate::domain::period::Period;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
 use crate::list::{Filter, FilterKind, ListParams, ListSpec, ManualType, SortField, SortType};
 use crate::AppState;
 
@@ -342,7 +342,10 @@ pub async fn get_indicator_series(
         }
     }
     if to < from {
-        return Err(ApiError::field("?to", "ends before `from` starts"));
+        return Err(ApiError::RuleViolated(vec![FieldError::new(
+            "?to",
+            "ends before `from` starts",
+        )]));
     }
     let mut conn = state.conn().await?;
     let row = find_row(&mut conn, *id).await?;

@@ -63,7 +63,7 @@ pub struct Tolerance {
     /// Whether `value` is a percentage of the target or an absolute amount.
     pub kind: ToleranceKind,
     /// The tolerance: a percentage of the target for `percent`, an amount in
-    /// the indicator's unit for `absolute`. Its sign is ignored.
+    /// the indicator's unit for `absolute`. At least 0.
     pub value: f64,
 }
 

@@ -116,6 +116,15 @@ async fn if_match_may_list_several_tags() {
         .send()
         .await;
     res.expect(412);
+    // An empty If-Match names no tag: as good as none.
+    let res = app
+        .patch(&item)
+        .with_role(Role::Admin)
+        .if_match("")
+        .json(&json!({"name": "Again"}))
+        .send()
+        .await;
+    res.expect(428);
 }
 
 #[actix_web::test]
