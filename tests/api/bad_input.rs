@@ -6,19 +6,7 @@ use actix_web::http::Method;
 use serde_json::json;
 use trustplan::auth::Role;
 
-use crate::helpers::TestApp;
-
-async fn organisation(app: &TestApp) -> (String, String) {
-    let res = app
-        .post("/api/v1/organisations")
-        .with_role(Role::Admin)
-        .json(&json!({"code": "PCT", "name": "Primary care trust", "kind": "health_body"}))
-        .send()
-        .await;
-    res.expect(201);
-    let id = res.body["id"].as_str().unwrap().to_string();
-    (format!("/api/v1/organisations/{id}"), res.etag())
-}
+use crate::helpers::{organisation, TestApp};
 
 #[actix_web::test]
 async fn a_nul_character_is_refused_wherever_it_comes() {

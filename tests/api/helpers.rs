@@ -429,6 +429,19 @@ impl<'a> Req<'a> {
     }
 }
 
+/// A new organisation (PCT, a health body): its path and `ETag`.
+pub async fn organisation(app: &TestApp) -> (String, String) {
+    let res = app
+        .post("/api/v1/organisations")
+        .with_role(Role::Admin)
+        .json(&serde_json::json!({"code": "PCT", "name": "Primary care trust", "kind": "health_body"}))
+        .send()
+        .await;
+    res.expect(201);
+    let id = res.body["id"].as_str().expect("an id").to_string();
+    (format!("/api/v1/organisations/{id}"), res.etag())
+}
+
 /// Every role, lowest first.
 pub const ROLES: [Role; 4] = [Role::Viewer, Role::Contributor, Role::Editor, Role::Admin];
 
