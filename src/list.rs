@@ -639,7 +639,18 @@ impl<T: Serialize> Page<T> {
             let qs = serde_urlencoded::to_string(&pairs).unwrap_or_default();
             res.insert_header((
                 header::LINK,
-                format!("<{}?{}>; rel=\"next\"", req.path(), qs),
+                // Absolute, as the contract says: the scheme and host the
+                // client used (actix reads Forwarded / X-Forwarded-* behind a proxy).
+                {
+                    let conn = req.connection_info();
+                    format!(
+                        "<{}://{}{}?{}>; rel=\"next\"",
+                        conn.scheme(),
+                        conn.host(),
+                        req.path(),
+                        qs
+                    )
+                },
             ));
         }
         res.json(self)

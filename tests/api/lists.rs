@@ -49,6 +49,15 @@ async fn pages_neither_skip_nor_repeat_while_rows_are_inserted() {
             Some(cursor) => {
                 let link = res.header("link").expect("a Link header with a next page");
                 assert!(link.contains("rel=\"next\""));
+                let host = app.server.addr().to_string();
+                assert!(
+                    link.starts_with("<http://")
+                        && link.contains(&format!(
+                            ":{}/api/v1/organisations?",
+                            host.rsplit(':').next().unwrap()
+                        )),
+                    "the next page's URL is absolute: {link}"
+                );
                 assert!(link.contains(cursor));
                 path = format!("/api/v1/organisations?limit=3&sort=code&cursor={cursor}");
             }
