@@ -105,7 +105,12 @@ pub fn complete(doc: &mut Value) {
             complete_operation(path, method, op, &schemas);
         }
     }
-    require_response_fields(doc);
+    let request = request_schemas(doc);
+    let schemas = doc["components"]["schemas"]
+        .as_object_mut()
+        .expect("schemas");
+    require_response_fields(schemas, &request);
+    constrain_request_fields(schemas, &request);
     crate::examples::attach(doc);
 }
 
@@ -544,29 +549,30 @@ fn constrain_request_fields(schemas: &mut Map<String, Value>, request: &BTreeSet
     }
 }
 
-/// Marks every property of the schemas that only responses use as
-/// `required`: the service always sends them (`null` where there is no
-/// value), and a generated client should not have to guess.
-fn require_response_fields(doc: &mut Value) {
-    let mut request_schemas = BTreeSet::new();
+/// The schemas a request body reaches, directly or through others.
+fn request_schemas(doc: &Value) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
     let mut roots = Vec::new();
     for item in doc["paths"].as_object().expect("paths").values() {
         for op in item.as_object().expect("path item").values() {
             collect_refs(&op["requestBody"], &mut roots);
         }
     }
-    let schemas = doc["components"]["schemas"].clone();
+    let schemas = &doc["components"]["schemas"];
     while let Some(name) = roots.pop() {
-        if request_schemas.insert(name.clone()) {
+        if found.insert(name.clone()) {
             collect_refs(&schemas[&name], &mut roots);
         }
     }
-    let schemas = doc["components"]["schemas"]
-        .as_object_mut()
-        .expect("schemas");
-    constrain_request_fields(schemas, &request_schemas);
+    found
+}
+
+/// Marks every property of the schemas that only responses use as
+/// `required`: the service always sends them (`null` where there is no
+/// value), and a generated client should not have to guess.
+fn require_response_fields(schemas: &mut Map<String, Value>, request: &BTreeSet<String>) {
     for (name, schema) in schemas.iter_mut() {
-        if request_schemas.contains(name) {
+        if request.contains(name) {
             continue;
         }
         if let Some(props) = schema["properties"].as_object() {
