@@ -344,6 +344,17 @@ fn duplicate(e: diesel::result::Error, code: &str) -> ApiError {
 /// The risk bands, in the words of `RiskBand`, for filters on a score.
 const RISK_BANDS: &[&str] = &["low", "medium", "high"];
 
+/// Adds the condition of each band filter given: `(parameter, score column)`.
+fn filter_by_bands(p: &mut ListParams, filters: [(&str, &str); 2]) -> ApiResult<()> {
+    for (name, column) in filters {
+        if let Some(v) = p.filter(name) {
+            let cond = risk_band_condition(column, name, v)?;
+            p.add_condition(cond);
+        }
+    }
+    Ok(())
+}
+
 fn risk_band_condition(column: &str, name: &str, value: &str) -> ApiResult<DynSql> {
     let mut ranges = Vec::new();
     for word in value.split(',').map(str::trim) {
@@ -443,15 +454,13 @@ pub async fn list_objectives(
 ) -> ApiResult<HttpResponse> {
     user.require(Role::Viewer)?;
     let mut p = ListParams::parse(req.query_string(), LIST)?;
-    for (name, column) in [
-        ("risk_initial_band", "objectives.risk_initial"),
-        ("risk_residual_band", "objectives.risk_residual"),
-    ] {
-        if let Some(v) = p.filter(name) {
-            let cond = risk_band_condition(column, name, v)?;
-            p.add_condition(cond);
-        }
-    }
+    filter_by_bands(
+        &mut p,
+        [
+            ("risk_initial_band", "objectives.risk_initial"),
+            ("risk_residual_band", "objectives.risk_residual"),
+        ],
+    )?;
     let as_of = match p.filter("as_of") {
         Some(d) => parse_date("as_of", d)?,
         None => today(),
@@ -922,15 +931,13 @@ pub async fn list_risks(
 ) -> ApiResult<HttpResponse> {
     user.require(Role::Viewer)?;
     let mut p = ListParams::parse(req.query_string(), REGISTER)?;
-    for (name, column) in [
-        ("initial_band", "risks.risk_initial"),
-        ("residual_band", "risks.risk_residual"),
-    ] {
-        if let Some(v) = p.filter(name) {
-            let cond = risk_band_condition(column, name, v)?;
-            p.add_condition(cond);
-        }
-    }
+    filter_by_bands(
+        &mut p,
+        [
+            ("initial_band", "risks.risk_initial"),
+            ("residual_band", "risks.risk_residual"),
+        ],
+    )?;
     let mut conn = state.conn().await?;
     let (rows, total) = risk_queries::list(&mut conn, &p).await?;
     let items: Vec<Risk> = rows.into_iter().map(Risk::from).collect();
