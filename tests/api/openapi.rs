@@ -161,3 +161,64 @@ fn the_error_catalogue_lists_every_problem_type() {
         .unwrap();
     assert_eq!(types.len(), trustplan::error::ProblemType::WORDS.len());
 }
+
+/// What generated clients trip on, checked statically: a `servers` entry,
+/// `security: []` on public operations, typed query parameters (`limit`
+/// bounded, ids as UUIDs, dates as dates), a schema on every body, and no
+/// null allowed for a patch field the server refuses to clear.
+#[test]
+fn the_document_gives_generated_clients_what_they_need() {
+    use serde_json::Value;
+    let spec = trustplan::openapi();
+    assert!(spec["servers"].as_array().is_some_and(|s| !s.is_empty()));
+    let public = [
+        "/health/live",
+        "/health/ready",
+        "/metrics",
+        "/api/v1/openapi.json",
+        "/api/v1/auth/token",
+    ];
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let at = format!("{method} {path}");
+            let security = op["security"].as_array().unwrap();
+            assert_eq!(security.is_empty(), public.contains(&path.as_str()), "{at}");
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                let name = p["name"].as_str().unwrap();
+                let schema = &p["schema"];
+                let item = if schema["type"] == "array" {
+                    &schema["items"]
+                } else {
+                    schema
+                };
+                if p["in"] == "query" {
+                    if name == "limit" {
+                        assert_eq!(schema["minimum"], 1, "{at} limit");
+                        assert_eq!(schema["maximum"], 500, "{at} limit");
+                    }
+                    if name.ends_with("_id") && name != "client_id" {
+                        assert_eq!(item["format"], "uuid", "{at} {name}");
+                    }
+                    if matches!(name, "as_of" | "active_on" | "due_from" | "due_to") {
+                        assert_eq!(item["format"], "date", "{at} {name}");
+                    }
+                }
+                assert!(
+                    schema.as_object().is_some_and(|s| !s.is_empty()),
+                    "{at} {name} has a schema"
+                );
+            }
+            for (status, response) in op["responses"].as_object().unwrap() {
+                for (media, content) in response["content"].as_object().into_iter().flatten() {
+                    assert!(
+                        content["schema"].as_object().is_some_and(|s| !s.is_empty()),
+                        "{at} {status} {media} has a schema"
+                    );
+                }
+            }
+        }
+    }
+    // Milestones refuse `code: null`; the patch schema must not allow it.
+    let code = &spec["components"]["schemas"]["MilestonePatch"]["properties"]["code"];
+    assert_eq!(code["type"], Value::from("string"), "{code}");
+}
