@@ -121,15 +121,22 @@ pub async fn openapi_json() -> HttpResponse {
         .body(openapi_json_text())
 }
 
-/// The methods the OpenAPI document lists for a concrete path (with `HEAD`
-/// wherever `GET` is); empty when no documented path matches.
-fn methods_for(path: &str) -> Vec<&'static str> {
-    static TEMPLATES: OnceLock<Vec<(Vec<String>, Vec<&'static str>)>> = OnceLock::new();
-    let templates = TEMPLATES.get_or_init(|| {
+/// One documented path: its segments, and per method the query parameters
+/// its operation documents.
+struct DocumentedPath {
+    segments: Vec<String>,
+    operations: Vec<(&'static str, Vec<String>)>,
+}
+
+/// The documented path a concrete path falls under (the template with the
+/// most literal segments wins, so `/plans/export` beats `/plans/{id}`).
+fn documented_path(path: &str) -> Option<&'static DocumentedPath> {
+    static PATHS: OnceLock<Vec<DocumentedPath>> = OnceLock::new();
+    let paths = PATHS.get_or_init(|| {
         let doc = openapi_document();
         let mut out = Vec::new();
         for (template, item) in doc["paths"].as_object().into_iter().flatten() {
-            let mut methods = Vec::new();
+            let mut operations = Vec::new();
             for (m, name) in [
                 ("get", "GET"),
                 ("post", "POST"),
@@ -137,30 +144,39 @@ fn methods_for(path: &str) -> Vec<&'static str> {
                 ("patch", "PATCH"),
                 ("delete", "DELETE"),
             ] {
-                if item.get(m).is_some() {
-                    methods.push(name);
-                    if m == "get" {
-                        methods.push("HEAD");
-                    }
+                let Some(op) = item.get(m) else { continue };
+                let query: Vec<String> = op["parameters"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|p| p["in"] == "query")
+                    .filter_map(|p| p["name"].as_str().map(String::from))
+                    .collect();
+                if m == "get" {
+                    operations.push(("HEAD", query.clone()));
                 }
+                operations.push((name, query));
             }
             let segments = template
                 .trim_matches('/')
                 .split('/')
                 .map(String::from)
                 .collect();
-            out.push((segments, methods));
+            out.push(DocumentedPath {
+                segments,
+                operations,
+            });
         }
         out
     });
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let mut best: Option<(usize, &Vec<&'static str>)> = None;
-    for (template, methods) in templates {
-        if template.len() != segments.len() {
+    let mut best: Option<(usize, &DocumentedPath)> = None;
+    for candidate in paths {
+        if candidate.segments.len() != segments.len() {
             continue;
         }
         let mut literal = 0;
-        let fits = template.iter().zip(&segments).all(|(t, s)| {
+        let fits = candidate.segments.iter().zip(&segments).all(|(t, s)| {
             if t.starts_with('{') {
                 !s.is_empty()
             } else {
@@ -169,10 +185,51 @@ fn methods_for(path: &str) -> Vec<&'static str> {
             }
         });
         if fits && best.is_none_or(|(l, _)| literal > l) {
-            best = Some((literal, methods));
+            best = Some((literal, candidate));
         }
     }
-    best.map(|(_, m)| m.clone()).unwrap_or_default()
+    best.map(|(_, p)| p)
+}
+
+/// The methods the OpenAPI document lists for a concrete path (with `HEAD`
+/// wherever `GET` is); empty when no documented path matches.
+fn methods_for(path: &str) -> Vec<&'static str> {
+    documented_path(path)
+        .map(|p| p.operations.iter().map(|(m, _)| *m).collect())
+        .unwrap_or_default()
+}
+
+/// The 400 for a query parameter the operation does not document. The
+/// OpenAPI document is generated from the parsers, so every operation, list
+/// or not, refuses what its clients were never told about instead of
+/// ignoring it (a `breakdown` on a target's `PUT` would otherwise write the
+/// whole population's target).
+pub(crate) fn undocumented_query(method: &str, path: &str, query: &str) -> Option<ApiError> {
+    if query.is_empty() {
+        return None;
+    }
+    let (_, accepted) = documented_path(path)?
+        .operations
+        .iter()
+        .find(|(m, _)| *m == method)?;
+    let Ok(pairs) = serde_urlencoded::from_str::<Vec<(String, String)>>(query) else {
+        return Some(ApiError::InvalidQuery(
+            "the query string is malformed".into(),
+        ));
+    };
+    let unknown = pairs.iter().find(|(k, _)| !accepted.contains(k))?;
+    Some(ApiError::InvalidQuery(if accepted.is_empty() {
+        format!(
+            "unknown query parameter {:?}; this operation takes no query parameters",
+            unknown.0
+        )
+    } else {
+        format!(
+            "unknown query parameter {:?}; this operation accepts: {}",
+            unknown.0,
+            accepted.join(", ")
+        )
+    }))
 }
 
 /// The 405 for a documented path asked with a method it does not list.

@@ -71,10 +71,14 @@ pub async fn observe(
     let state = req.app_data::<web::Data<AppState>>().cloned();
     // PostgreSQL text cannot hold U+0000: refuse it at the door rather than
     // let it reach a query and fail there.
-    if contains_nul_escape(req.query_string()) || contains_nul_escape(req.path()) {
-        let err = crate::error::ApiError::InvalidQuery(
+    let refused = if contains_nul_escape(req.query_string()) || contains_nul_escape(req.path()) {
+        Some(crate::error::ApiError::InvalidQuery(
             "the request's path or query contains a NUL character (%00)".into(),
-        );
+        ))
+    } else {
+        crate::undocumented_query(req.method().as_str(), req.path(), req.query_string())
+    };
+    if let Some(err) = refused {
         let (http_req, _) = req.into_parts();
         let res = ServiceResponse::new(http_req, actix_web::ResponseError::error_response(&err));
         return finish(res, &path, &request_id, &method, state, started, head).await;

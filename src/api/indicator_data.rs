@@ -22,7 +22,7 @@ use crate::db::audit;
 use crate::db::indicators::{
     self as db, CommentaryRow, CommentaryWrite, IndicatorRow, TargetRow, ValueRow, ValueWrite,
 };
-use crate::db::records::Record;
+use crate::db::records::{self, Record};
 use crate::db::sql::DynSql;
 use crate::domain::period::Period;
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
@@ -279,6 +279,7 @@ pub async fn put_indicator_target(
             check_number(&mut errors, "/value", &indicator.unit, body.value);
             let note = opt_note(&mut errors, "/note", &body.note);
             errors.finish()?;
+            records::lock_key(conn, "indicator_targets", &[&id.to_string(), &period.code]).await?;
             let existing = db::find_target(conn, id, &period.code).await?;
             check_if_match(if_match, existing.as_ref().map(|t| t.version))?;
             let before = existing.clone().map(Target::from_row).transpose()?;
@@ -290,7 +291,8 @@ pub async fn put_indicator_target(
                 body.value,
                 note.as_deref(),
             )
-            .await?;
+            .await
+            .map_err(records::changed_meanwhile)?;
             let after = Target::from_row(row)?;
             audit::record(
                 conn,
@@ -324,14 +326,14 @@ fn upserted<T: Serialize + Versioned>(created: bool, location: String, record: &
 ///
 /// Editors and admins. Archives the target: the period then has no target
 /// of its own (a quarter falls back on its financial year's), the record
-/// stays for the audit trail and `PUT` sets it again. `If-Match` is checked
-/// when given.
+/// stays for the audit trail and `PUT` sets it again. `If-Match` (the
+/// target's `ETag`) is required.
 #[utoipa::path(
     tag = "indicators",
     params(
         ("id" = Uuid, Path, description = "Indicator id"),
         ("period" = String, Path, description = "Period code, e.g. `FY2009-10`"),
-        crate::api::OptionalIfMatchHeader,
+        crate::api::IfMatchHeader,
     ),
     security(("bearer" = [])),
     responses(
@@ -341,6 +343,7 @@ fn upserted<T: Serialize + Versioned>(created: bool, location: String, record: &
         (status = 409, description = "The indicator is archived", body = ErrorBody),
         (status = 412, description = "If-Match is stale", body = ErrorBody),
         (status = 422, description = "Invalid period", body = ErrorBody),
+        (status = 428, description = "If-Match missing", body = ErrorBody),
     )
 )]
 #[delete("/{id}/targets/{period}")]
@@ -348,7 +351,7 @@ pub async fn delete_indicator_target(
     ctx: Ctx,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, String)>,
-    if_match: OptionalIfMatch,
+    if_match: crate::http::IfMatch,
 ) -> ApiResult<HttpResponse> {
     ctx.require(Role::Editor)?;
     let (id, code) = path.into_inner();
@@ -358,6 +361,7 @@ pub async fn delete_indicator_target(
     let target = conn
         .transaction::<Target, ApiError, _>(async move |conn| {
             let indicator = find_live_row(conn, id).await?;
+            records::lock_key(conn, "indicator_targets", &[&id.to_string(), &period.code]).await?;
             let existing = db::find_target(conn, id, &period.code)
                 .await?
                 .filter(|t| t.archived_at.is_none())
@@ -367,9 +371,13 @@ pub async fn delete_indicator_target(
                         indicator.code, period.code
                     ))
                 })?;
-            check_if_match(if_match, Some(existing.version))?;
+            if_match.check(existing.version)?;
             let before = Target::from_row(existing.clone())?;
-            let after = Target::from_row(db::archive_target(conn, existing.id).await?)?;
+            let after = Target::from_row(
+                db::archive_target(conn, &existing)
+                    .await
+                    .map_err(records::changed_meanwhile)?,
+            )?;
             audit::record(
                 conn,
                 &actor,
@@ -607,6 +615,22 @@ pub async fn put_indicator_value(
             let note = opt_note(&mut errors, "/note", &body.note);
             errors.finish()?;
             let status = body.status.unwrap_or(ValueStatus::Provisional);
+            records::lock_key(
+                conn,
+                "indicator_values",
+                &[
+                    &id.to_string(),
+                    series.as_str(),
+                    breakdown.as_deref().map_or("", |b| b),
+                    &period.code,
+                    if breakdown.is_some() {
+                        "sub-group"
+                    } else {
+                        "whole"
+                    },
+                ],
+            )
+            .await?;
             let existing = db::find_values(
                 conn,
                 &[(
@@ -663,7 +687,9 @@ async fn write_value(
         .cloned()
         .map(|r| IndicatorValue::from_row(r, &indicator.code))
         .transpose()?;
-    let row = db::upsert_value(conn, existing, w).await?;
+    let row = db::upsert_value(conn, existing, w)
+        .await
+        .map_err(records::changed_meanwhile)?;
     let after = IndicatorValue::from_row(row, &indicator.code)?;
     audit::record(
         conn,
@@ -1692,6 +1718,12 @@ pub async fn put_indicator_commentary(
                 );
             }
             errors.finish()?;
+            records::lock_key(
+                conn,
+                "indicator_commentary",
+                &[&id.to_string(), &period.code],
+            )
+            .await?;
             let existing = db::find_commentary(conn, id, &period.code).await?;
             check_if_match(if_match, existing.as_ref().map(|c| c.version))?;
             let before = existing.clone().map(Commentary::from_row).transpose()?;
@@ -1708,7 +1740,8 @@ pub async fn put_indicator_commentary(
                     author_name: user.name.as_deref(),
                 },
             )
-            .await?;
+            .await
+            .map_err(records::changed_meanwhile)?;
             let after = Commentary::from_row(row)?;
             audit::record(
                 conn,

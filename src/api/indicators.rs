@@ -490,7 +490,7 @@ pub const PRIORITY_FILTER: &str = "EXISTS (SELECT 1 FROM indicator_priorities l 
      WHERE l.indicator_id = indicators.id AND l.priority_id = ANY($1))";
 /// Indicators linked to any of the objectives `$1`.
 pub const OBJECTIVE_FILTER: &str = "EXISTS (SELECT 1 FROM objective_indicators l \
-     WHERE l.indicator_id = indicators.id AND l.objective_id = ANY($1))";
+     WHERE l.indicator_id = indicators.id AND l.objective_id = ANY($1) AND l.unlinked_at IS NULL)";
 
 /// Filters of `GET /indicators`.
 #[derive(Debug, Deserialize, IntoParams)]

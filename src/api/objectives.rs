@@ -1212,7 +1212,7 @@ pub async fn list_objective_indicators(
     }
     let cond = DynSql::raw(
         "EXISTS (SELECT 1 FROM objective_indicators l WHERE l.indicator_id = indicators.id \
-         AND l.objective_id = ",
+         AND l.unlinked_at IS NULL AND l.objective_id = ",
     )
     .bind(id.to_string())
     .sql("::uuid)");
@@ -1225,12 +1225,13 @@ async fn change_link(
     objective_id: Uuid,
     indicator_id: Uuid,
     link: bool,
+    if_match: Option<&crate::http::IfMatch>,
 ) -> ApiResult<HttpResponse> {
     ctx.require(Role::Editor)?;
     let actor = ctx.actor();
     let mut conn = state.conn().await?;
     conn.transaction::<(), ApiError, _>(async move |conn| {
-        let before: Objective = records::lock(conn, objective_id, None).await?;
+        let before: Objective = records::lock(conn, objective_id, if_match).await?;
         crate::api::indicators::find_row(conn, indicator_id).await?;
         let changed = if link {
             crate::db::links::link(conn, objective_id, indicator_id).await?
@@ -1265,17 +1266,21 @@ async fn change_link(
 
 /// Link an indicator to an objective
 ///
-/// Editors and admins. Idempotent: linking a linked indicator changes nothing.
+/// Editors and admins. Idempotent: linking a linked indicator changes
+/// nothing. A link changes the objective (its version and history), so
+/// `If-Match` names the objective's `ETag`; it is checked when given.
 #[utoipa::path(
     tag = "objectives",
     params(
         ("id" = Uuid, Path, description = "Objective id"),
         ("indicator_id" = Uuid, Path, description = "Indicator id"),
+        crate::api::OptionalIfMatchHeader,
     ),
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Linked"),
         (status = 404, description = "No such objective or indicator", body = ErrorBody),
+        (status = 412, description = "If-Match is stale", body = ErrorBody),
     )
 )]
 #[put("/{id}/indicators/{indicator_id}")]
@@ -1283,24 +1288,31 @@ pub async fn link_objective_indicator(
     ctx: Ctx,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
+    if_match: crate::http::OptionalIfMatch,
 ) -> ApiResult<HttpResponse> {
     let (id, indicator_id) = *path;
-    change_link(&ctx, &state, id, indicator_id, true).await
+    change_link(&ctx, &state, id, indicator_id, true, if_match.0.as_ref()).await
 }
 
 /// Unlink an indicator from an objective
 ///
-/// Editors and admins.
+/// Editors and admins. `If-Match` is required and names the objective's
+/// `ETag` (an unlink changes the objective). The link is marked unlinked,
+/// not deleted, and the objective's history records it; linking again
+/// brings it back.
 #[utoipa::path(
     tag = "objectives",
     params(
         ("id" = Uuid, Path, description = "Objective id"),
         ("indicator_id" = Uuid, Path, description = "Indicator id"),
+        crate::api::IfMatchHeader,
     ),
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Unlinked"),
         (status = 404, description = "No such objective or indicator, or they are not linked", body = ErrorBody),
+        (status = 412, description = "If-Match is stale", body = ErrorBody),
+        (status = 428, description = "If-Match missing", body = ErrorBody),
     )
 )]
 #[delete("/{id}/indicators/{indicator_id}")]
@@ -1308,9 +1320,10 @@ pub async fn unlink_objective_indicator(
     ctx: Ctx,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
+    if_match: crate::http::IfMatch,
 ) -> ApiResult<HttpResponse> {
     let (id, indicator_id) = *path;
-    change_link(&ctx, &state, id, indicator_id, false).await
+    change_link(&ctx, &state, id, indicator_id, false, Some(&if_match)).await
 }
 
 /// Risk register handlers.

@@ -235,17 +235,21 @@ pub async fn upsert_target(
 ) -> QueryResult<TargetRow> {
     match existing {
         Some(t) => {
-            diesel::update(indicator_targets::table.find(t.id))
-                .set((
-                    indicator_targets::value.eq(value),
-                    indicator_targets::note.eq(note),
-                    indicator_targets::archived_at.eq(None::<DateTime<Utc>>),
-                    indicator_targets::version.eq(indicator_targets::version + 1),
-                    indicator_targets::updated_at.eq(diesel::dsl::now),
-                ))
-                .returning(TargetRow::as_returning())
-                .get_result(conn)
-                .await
+            diesel::update(
+                indicator_targets::table
+                    .find(t.id)
+                    .filter(indicator_targets::version.eq(t.version)),
+            )
+            .set((
+                indicator_targets::value.eq(value),
+                indicator_targets::note.eq(note),
+                indicator_targets::archived_at.eq(None::<DateTime<Utc>>),
+                indicator_targets::version.eq(indicator_targets::version + 1),
+                indicator_targets::updated_at.eq(diesel::dsl::now),
+            ))
+            .returning(TargetRow::as_returning())
+            .get_result(conn)
+            .await
         }
         None => {
             insert_target(
@@ -286,16 +290,23 @@ pub async fn insert_target(
 }
 
 /// Archives a target.
-pub async fn archive_target(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<TargetRow> {
-    diesel::update(indicator_targets::table.find(id))
-        .set((
-            indicator_targets::archived_at.eq(diesel::dsl::now),
-            indicator_targets::version.eq(indicator_targets::version + 1),
-            indicator_targets::updated_at.eq(diesel::dsl::now),
-        ))
-        .returning(TargetRow::as_returning())
-        .get_result(conn)
-        .await
+pub async fn archive_target(
+    conn: &mut AsyncPgConnection,
+    existing: &TargetRow,
+) -> QueryResult<TargetRow> {
+    diesel::update(
+        indicator_targets::table
+            .find(existing.id)
+            .filter(indicator_targets::version.eq(existing.version)),
+    )
+    .set((
+        indicator_targets::archived_at.eq(diesel::dsl::now),
+        indicator_targets::version.eq(indicator_targets::version + 1),
+        indicator_targets::updated_at.eq(diesel::dsl::now),
+    ))
+    .returning(TargetRow::as_returning())
+    .get_result(conn)
+    .await
 }
 
 pub async fn list_targets(
@@ -354,6 +365,9 @@ pub async fn find_values(
         .filter(indicator_values::indicator_id.eq_any(&ids))
         .filter(indicator_values::period.eq_any(&periods))
         .select(ValueRow::as_select())
+        // Only writers look values up by key: they hold the rows to the end
+        // of their transaction, so a bulk import and a PUT cannot interleave.
+        .for_update()
         .load(conn)
         .await?;
     Ok(rows
@@ -382,19 +396,23 @@ pub async fn upsert_value(
 ) -> QueryResult<ValueRow> {
     match existing {
         Some(v) => {
-            diesel::update(indicator_values::table.find(v.id))
-                .set((
-                    indicator_values::value.eq(w.value),
-                    indicator_values::numerator.eq(w.numerator),
-                    indicator_values::denominator.eq(w.denominator),
-                    indicator_values::status.eq(w.status),
-                    indicator_values::note.eq(w.note),
-                    indicator_values::version.eq(indicator_values::version + 1),
-                    indicator_values::updated_at.eq(diesel::dsl::now),
-                ))
-                .returning(ValueRow::as_returning())
-                .get_result(conn)
-                .await
+            diesel::update(
+                indicator_values::table
+                    .find(v.id)
+                    .filter(indicator_values::version.eq(v.version)),
+            )
+            .set((
+                indicator_values::value.eq(w.value),
+                indicator_values::numerator.eq(w.numerator),
+                indicator_values::denominator.eq(w.denominator),
+                indicator_values::status.eq(w.status),
+                indicator_values::note.eq(w.note),
+                indicator_values::version.eq(indicator_values::version + 1),
+                indicator_values::updated_at.eq(diesel::dsl::now),
+            ))
+            .returning(ValueRow::as_returning())
+            .get_result(conn)
+            .await
         }
         None => insert_value(conn, crate::http::new_id(), w).await,
     }
@@ -574,19 +592,23 @@ pub async fn upsert_commentary(
 ) -> QueryResult<CommentaryRow> {
     match existing {
         Some(c) => {
-            diesel::update(indicator_commentary::table.find(c.id))
-                .set((
-                    indicator_commentary::overview.eq(w.overview),
-                    indicator_commentary::what_made_the_difference.eq(w.what_made_the_difference),
-                    indicator_commentary::what_happens_next.eq(w.what_happens_next),
-                    indicator_commentary::author_sub.eq(w.author_sub),
-                    indicator_commentary::author_name.eq(w.author_name),
-                    indicator_commentary::version.eq(indicator_commentary::version + 1),
-                    indicator_commentary::updated_at.eq(diesel::dsl::now),
-                ))
-                .returning(CommentaryRow::as_returning())
-                .get_result(conn)
-                .await
+            diesel::update(
+                indicator_commentary::table
+                    .find(c.id)
+                    .filter(indicator_commentary::version.eq(c.version)),
+            )
+            .set((
+                indicator_commentary::overview.eq(w.overview),
+                indicator_commentary::what_made_the_difference.eq(w.what_made_the_difference),
+                indicator_commentary::what_happens_next.eq(w.what_happens_next),
+                indicator_commentary::author_sub.eq(w.author_sub),
+                indicator_commentary::author_name.eq(w.author_name),
+                indicator_commentary::version.eq(indicator_commentary::version + 1),
+                indicator_commentary::updated_at.eq(diesel::dsl::now),
+            ))
+            .returning(CommentaryRow::as_returning())
+            .get_result(conn)
+            .await
         }
         None => {
             diesel::insert_into(indicator_commentary::table)

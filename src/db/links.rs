@@ -17,6 +17,7 @@ pub async fn indicators_of_objectives(
     }
     objective_indicators::table
         .filter(objective_indicators::objective_id.eq_any(objective_ids))
+        .filter(objective_indicators::unlinked_at.is_null())
         .select((
             objective_indicators::objective_id,
             objective_indicators::indicator_id,
@@ -36,6 +37,7 @@ pub async fn objectives_of_indicators(
     objective_indicators::table
         .inner_join(objectives::table)
         .filter(objective_indicators::indicator_id.eq_any(indicator_ids))
+        .filter(objective_indicators::unlinked_at.is_null())
         .order(objectives::code)
         .select((
             objective_indicators::indicator_id,
@@ -47,34 +49,39 @@ pub async fn objectives_of_indicators(
         .await
 }
 
-/// Links an indicator to an objective; false when it already was.
+/// Links an indicator to an objective (or links it again after an unlink);
+/// false when it already was linked.
 pub async fn link(
     conn: &mut AsyncPgConnection,
     objective_id: Uuid,
     indicator_id: Uuid,
 ) -> QueryResult<bool> {
-    let n = diesel::insert_into(objective_indicators::table)
-        .values((
-            objective_indicators::objective_id.eq(objective_id),
-            objective_indicators::indicator_id.eq(indicator_id),
-        ))
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
+    let n = diesel::sql_query(
+        "INSERT INTO objective_indicators (objective_id, indicator_id) VALUES ($1, $2) \
+         ON CONFLICT (objective_id, indicator_id) DO UPDATE SET unlinked_at = NULL \
+         WHERE objective_indicators.unlinked_at IS NOT NULL",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(objective_id)
+    .bind::<diesel::sql_types::Uuid, _>(indicator_id)
+    .execute(conn)
+    .await?;
     Ok(n == 1)
 }
 
-/// Unlinks an indicator from an objective; false when it was not linked.
+/// Unlinks an indicator from an objective, keeping the row marked with the
+/// time; false when it was not linked.
 pub async fn unlink(
     conn: &mut AsyncPgConnection,
     objective_id: Uuid,
     indicator_id: Uuid,
 ) -> QueryResult<bool> {
-    let n = diesel::delete(
+    let n = diesel::update(
         objective_indicators::table
             .filter(objective_indicators::objective_id.eq(objective_id))
-            .filter(objective_indicators::indicator_id.eq(indicator_id)),
+            .filter(objective_indicators::indicator_id.eq(indicator_id))
+            .filter(objective_indicators::unlinked_at.is_null()),
     )
+    .set(objective_indicators::unlinked_at.eq(diesel::dsl::now))
     .execute(conn)
     .await?;
     Ok(n == 1)

@@ -4,7 +4,7 @@
 
 use std::future::Future;
 
-use diesel::sql_types::{Int4, Uuid as SqlUuid};
+use diesel::sql_types::{Int4, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
 use uuid::Uuid;
@@ -48,6 +48,33 @@ pub async fn lock<R: Record>(
         m.check(before.version())?;
     }
     Ok(before)
+}
+
+/// Serialises the writers of one natural key until the transaction ends, for
+/// the records a `PUT` creates or replaces (a target, value or commentary of
+/// a period): two writers can then neither both read the same version nor
+/// both insert. A transaction-scoped advisory lock, because the row may not
+/// exist yet to be locked.
+pub async fn lock_key(conn: &mut AsyncPgConnection, table: &str, key: &[&str]) -> ApiResult<()> {
+    // The unit separator cannot occur in codes, so distinct keys stay distinct.
+    let text = std::iter::once(table)
+        .chain(key.iter().copied())
+        .collect::<Vec<_>>()
+        .join("\u{1f}");
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind::<Text, _>(text)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The error of a version-checked `UPDATE` that matched no row: the record
+/// changed after it was read, so the caller's precondition no longer holds.
+pub fn changed_meanwhile(e: diesel::result::Error) -> ApiError {
+    match e {
+        diesel::result::Error::NotFound => ApiError::PreconditionFailed,
+        e => e.into(),
+    }
 }
 
 /// Marks the row changed: version + 1 and `updated_at` now.

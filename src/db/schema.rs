@@ -235,6 +235,7 @@ diesel::table! {
     objective_indicators (objective_id, indicator_id) {
         objective_id -> Uuid,
         indicator_id -> Uuid,
+        unlinked_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -198,3 +198,44 @@ async fn the_docs_page_uses_only_assets_served_here() {
     assert_eq!(init.status, 200);
     assert!(init.text.contains("/api/v1/openapi.json"));
 }
+
+#[actix_web::test]
+async fn every_operation_refuses_a_query_parameter_it_does_not_document() {
+    let app = TestApp::spawn().await;
+    let (item, etag) = organisation(&app).await;
+    // A record read, a change and a create: none takes a query, so any
+    // parameter is a mistake the client should hear about.
+    let res = app
+        .get(&format!("{item}?expand=plans"))
+        .with_role(Role::Viewer)
+        .send()
+        .await;
+    res.expect(400);
+    assert_eq!(res.problem(), "invalid_query");
+    assert!(res.text.contains("expand"), "{}", res.text);
+    app.patch(&format!("{item}?dry_run=true"))
+        .with_role(Role::Admin)
+        .if_match(&etag)
+        .json(&json!({"name": "Renamed"}))
+        .send()
+        .await
+        .expect(400);
+    app.get(&item)
+        .with_role(Role::Viewer)
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(
+        app.get(&item).with_role(Role::Viewer).send().await.body["name"],
+        "Primary care trust",
+        "the refused PATCH changed nothing"
+    );
+    // A list still names what it accepts.
+    let res = app
+        .get("/api/v1/organisations?colour=red")
+        .with_role(Role::Viewer)
+        .send()
+        .await;
+    res.expect(400);
+    assert!(res.text.contains("colour"), "{}", res.text);
+}

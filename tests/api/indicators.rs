@@ -386,17 +386,45 @@ async fn editors_set_replace_and_remove_targets_per_period() {
         .as_str()
         .unwrap()
         .contains("is not a period code"));
+    // A target is for the whole population: a sub-group in the query is
+    // refused, not ignored.
+    let res = put(&app, &format!("{path}?breakdown=Care%20leavers"))
+        .with_role(Role::Editor)
+        .json(&json!({"value": 91}))
+        .send()
+        .await;
+    res.expect(400);
+    assert!(res.problem().contains("invalid_query"), "{}", res.text);
     // Remove, then list.
     app.delete(&path)
         .with_role(Role::Contributor)
+        .if_match("*")
         .send()
         .await
         .expect(403);
-    let res = app.delete(&path).with_role(Role::Editor).send().await;
+    // Removing is a change like any other: If-Match is required and checked.
+    app.delete(&path)
+        .with_role(Role::Editor)
+        .send()
+        .await
+        .expect(428);
+    app.delete(&path)
+        .with_role(Role::Editor)
+        .if_match("\"1\"")
+        .send()
+        .await
+        .expect(412);
+    let res = app
+        .delete(&path)
+        .with_role(Role::Editor)
+        .if_match("\"2\"")
+        .send()
+        .await;
     res.expect(200);
     assert!(res.body["archived_at"].is_string());
     app.delete(&path)
         .with_role(Role::Editor)
+        .if_match("*")
         .send()
         .await
         .expect(404);

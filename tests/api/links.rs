@@ -132,16 +132,60 @@ async fn linking_and_unlinking_indicators() {
         .expect(200);
     }
     assert_refused_below(&app, Method::DELETE, &path, None, Role::Editor).await;
+    // Unlinking changes the objective: its If-Match is required and checked.
     app.delete(&path)
         .with_role(Role::Editor)
+        .send()
+        .await
+        .expect(428);
+    app.delete(&path)
+        .with_role(Role::Editor)
+        .if_match("\"1\"")
+        .send()
+        .await
+        .expect(412);
+    let objective = app
+        .get(&format!(
+            "/api/v1/objectives/{}",
+            ss1["id"].as_str().unwrap()
+        ))
+        .with_role(Role::Viewer)
+        .send()
+        .await;
+    app.delete(&path)
+        .with_role(Role::Editor)
+        .if_match(&objective.etag())
         .send()
         .await
         .expect(204);
     app.delete(&path)
         .with_role(Role::Editor)
+        .if_match("*")
         .send()
         .await
         .expect(404);
+    // The link is kept, not deleted: linking again brings it back.
+    let res = app
+        .get(&format!(
+            "/api/v1/objectives/{}/indicators",
+            ss1["id"].as_str().unwrap()
+        ))
+        .with_role(Role::Viewer)
+        .send()
+        .await;
+    assert!(res.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["ref"] != "NI59"));
+    let mut conn = app.db().await;
+    let kept = diesel_async::RunQueryDsl::execute(
+        diesel::sql_query("SELECT 1 FROM objective_indicators WHERE unlinked_at IS NOT NULL"),
+        &mut conn,
+    )
+    .await
+    .unwrap();
+    assert_eq!(kept, 1, "the unlinked row stays for the record");
     let history = app
         .get(&format!(
             "/api/v1/objectives/{}/history",
