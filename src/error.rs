@@ -295,9 +295,18 @@ impl ResponseError for ApiError {
             }
             _ => {}
         }
-        res.body(serde_json::to_vec(&self.body()).unwrap_or_default())
+        // The body is written once, by the middleware, when it knows the
+        // request's path and id; until then the problem travels as a value.
+        let mut response = res.finish();
+        response.extensions_mut().insert(Problem(self.body()));
+        response
     }
 }
+
+/// A problem on its way out: what `ApiError` puts in the response's
+/// extensions for the middleware to complete and write.
+#[derive(Debug, Clone)]
+pub struct Problem(pub ErrorBody);
 
 /// A failed lookup by id: diesel's `NotFound` becomes a 404 naming the
 /// record (`no plan with id ...`); anything else maps as usual.

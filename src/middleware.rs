@@ -8,14 +8,14 @@
 
 use std::time::Instant;
 
-use actix_web::body::{to_bytes, BoxBody, MessageBody};
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{web, Error, HttpMessage, HttpResponse};
 
-use crate::error::{ErrorBody, ProblemType, PROBLEM_JSON};
+use crate::error::{ErrorBody, Problem, ProblemType, PROBLEM_JSON};
 use crate::http::RequestId;
 use crate::AppState;
 
@@ -123,7 +123,7 @@ async fn finish(
     let status = res.status();
     let mut res = if status.is_client_error() || status.is_server_error() {
         let (req, response) = res.into_parts();
-        let response = problem_response(response, path, request_id).await;
+        let response = problem_response(response, path, request_id);
         ServiceResponse::new(req, response)
     } else {
         res
@@ -156,24 +156,16 @@ fn not_modified(res: &ServiceResponse<BoxBody>) -> bool {
     version.is_some_and(|v| crate::http::if_none_match(res.request(), v))
 }
 
-async fn problem_response(
-    response: HttpResponse<BoxBody>,
+fn problem_response(
+    mut response: HttpResponse<BoxBody>,
     path: &str,
     request_id: &str,
 ) -> HttpResponse<BoxBody> {
     let status = response.status();
-    let is_problem = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with(PROBLEM_JSON));
-    let (head, body) = response.into_parts();
-    let bytes = to_bytes(body).await.unwrap_or_default();
-    let mut problem: ErrorBody = match is_problem {
-        true => serde_json::from_slice(&bytes).ok(),
-        false => None,
-    }
-    .unwrap_or_else(|| ErrorBody {
+    let carried = response.extensions_mut().remove::<Problem>();
+    let (head, _) = response.into_parts();
+    // Actix's own refusals (a body over the limit, say) carry no problem.
+    let mut problem = carried.map(|p| p.0).unwrap_or_else(|| ErrorBody {
         problem_type: ProblemType::for_status(status).uri(),
         title: status.canonical_reason().unwrap_or("Error").to_string(),
         status: status.as_u16(),
