@@ -18,6 +18,7 @@ pub mod list;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;
+pub mod policy;
 pub mod validate;
 pub mod vocab;
 

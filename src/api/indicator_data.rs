@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::api::history::{history_page, AuditPage};
 use crate::api::indicators::{
-    authorize_report, check_reporter, find_live_row, find_row, parse_period, Unit,
+    authorize_report, find_live_row, find_row, lead_codes, leads_of, parse_period, Unit,
 };
 use crate::auth::{AuthUser, Role};
 use crate::db::audit;
@@ -28,6 +28,7 @@ use crate::domain::period::Period;
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
 use crate::http::{ApiJson, Ctx, OptionalIfMatch, Versioned};
 use crate::list::{Filter, FilterKind, ListParams, ListSpec, ManualType, SortField, SortType};
+use crate::policy::ReportScope;
 use crate::validate::Errors;
 use crate::{page_schema, vocab, AppState};
 
@@ -531,24 +532,6 @@ fn parse_series(pointer: &str, s: &str) -> ApiResult<Series> {
     })
 }
 
-// A contributor may neither validate a value nor overwrite a validated one.
-fn check_status_change(
-    user: &AuthUser,
-    new_status: ValueStatus,
-    existing: Option<&ValueRow>,
-) -> Result<(), String> {
-    if user.is(Role::Editor) {
-        return Ok(());
-    }
-    if new_status == ValueStatus::Validated {
-        return Err("only editors and admins may set status validated".into());
-    }
-    if existing.is_some_and(|v| v.status == ValueStatus::Validated.as_str()) {
-        return Err("the value is validated; only editors and admins may change it".into());
-    }
-    Ok(())
-}
-
 /// Record a value
 ///
 /// Contributors of the indicator's lead organisation, editors and admins.
@@ -642,7 +625,10 @@ pub async fn put_indicator_value(
             )
             .await?
             .pop();
-            check_status_change(&user, status, existing.as_ref()).map_err(ApiError::Forbidden)?;
+            ReportScope::of(&user)?.check_value_status(
+                status.as_str(),
+                existing.as_ref().map(|v| v.status.as_str()),
+            )?;
             check_if_match(if_match, existing.as_ref().map(|v| v.version))?;
             let (value, created) = write_value(
                 conn,
@@ -1394,7 +1380,11 @@ pub async fn import_values(
                 })
                 .collect();
             let existing = db::find_values(conn, &keys).await?;
-            let mut allowed: HashMap<Uuid, Result<(), String>> = HashMap::new();
+            let scope = ReportScope::of(&user)?;
+            let leads = {
+                let rows: Vec<IndicatorRow> = indicators.values().cloned().collect();
+                lead_codes(conn, &scope, &rows).await?
+            };
             let mut seen: HashMap<(Uuid, &str, Option<&str>, &str), u64> = HashMap::new();
             let mut plan: Vec<(&ParsedRow, &IndicatorRow, Option<&ValueRow>)> = Vec::new();
             for r in &rows {
@@ -1407,15 +1397,8 @@ pub async fn import_values(
                     );
                     continue;
                 };
-                if let std::collections::hash_map::Entry::Vacant(slot) = allowed.entry(ind.id) {
-                    slot.insert(
-                        check_reporter(conn, &user, ind)
-                            .await
-                            .map_err(|e| e.to_string()),
-                    );
-                }
-                if let Some(Err(why)) = allowed.get(&ind.id) {
-                    row_error(&mut errors, r.line, "indicator_ref", why.clone());
+                if let Err(why) = scope.check(&ind.code, &leads_of(&leads, ind)) {
+                    row_error(&mut errors, r.line, "indicator_ref", why.to_string());
                     continue;
                 }
                 let mut bad = Errors::new();
@@ -1445,8 +1428,11 @@ pub async fn import_values(
                         && v.breakdown == r.breakdown
                         && v.period == r.period.code
                 });
-                if let Err(why) = check_status_change(&user, ValueStatus::Provisional, current) {
-                    row_error(&mut errors, r.line, "", why);
+                if let Err(why) = scope.check_value_status(
+                    ValueStatus::Provisional.as_str(),
+                    current.map(|v| v.status.as_str()),
+                ) {
+                    row_error(&mut errors, r.line, "", why.to_string());
                     continue;
                 }
                 plan.push((r, ind, current));

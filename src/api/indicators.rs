@@ -4,6 +4,8 @@
 //! [`crate::api::performance`]; this module holds the indicator record and
 //! registers the whole `/indicators` scope.
 
+use std::collections::HashMap;
+
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
@@ -30,6 +32,7 @@ use crate::http::{
     created_record, new_id, ok_record, ApiJson, Ctx, IfMatch, OptionalIfMatch, Patch, Versioned,
 };
 use crate::list::{Filter, FilterKind, ListParams, ListSpec, ManualType, SortField, SortType};
+use crate::policy::ReportScope;
 use crate::validate::Errors;
 use crate::{page_schema, vocab, AppState};
 
@@ -324,19 +327,46 @@ pub async fn to_dtos(
         .collect()
 }
 
-/// Checks that the caller may report (values, commentary) on the indicator:
-/// editors and admins on all, contributors only where their organisation
-/// leads it. Returns the indicator's row; 404 when there is none, 409 when
-/// it is archived.
+/// Checks that the caller may report (values, commentary) on the indicator
+/// (`policy::ReportScope`). Returns the indicator's row; 404 when there is
+/// none, 409 when it is archived.
 pub async fn authorize_report(
     conn: &mut AsyncPgConnection,
     user: &AuthUser,
     id: Uuid,
 ) -> ApiResult<IndicatorRow> {
-    user.require(Role::Contributor)?;
+    let scope = ReportScope::of(user)?;
     let row = find_live_row(conn, id).await?;
-    check_reporter(conn, user, &row).await?;
+    let leads = lead_codes(conn, &scope, std::slice::from_ref(&row)).await?;
+    scope.check(&row.code, &leads_of(&leads, &row))?;
     Ok(row)
+}
+
+/// The lead organisations' codes of many indicators, in one query (none
+/// when the scope covers everything, so editors pay nothing).
+pub async fn lead_codes(
+    conn: &mut AsyncPgConnection,
+    scope: &ReportScope,
+    rows: &[IndicatorRow],
+) -> ApiResult<HashMap<Uuid, String>> {
+    if *scope == ReportScope::Any {
+        return Ok(HashMap::new());
+    }
+    let ids: Vec<Uuid> = rows.iter().filter_map(|r| r.lead_organisation_id).collect();
+    Ok(orgs::find_many(conn, &ids)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.code))
+        .collect())
+}
+
+/// The codes leading one indicator, from [`lead_codes`].
+pub fn leads_of<'a>(codes: &'a HashMap<Uuid, String>, row: &IndicatorRow) -> Vec<&'a str> {
+    row.lead_organisation_id
+        .and_then(|id| codes.get(&id))
+        .map(String::as_str)
+        .into_iter()
+        .collect()
 }
 
 /// The stored indicator, for recording something against it: 404 when
@@ -350,33 +380,6 @@ pub async fn find_live_row(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<
         )));
     }
     Ok(row)
-}
-
-/// 403 unless the caller is an editor or admin, or a contributor of the
-/// indicator's lead organisation.
-pub async fn check_reporter(
-    conn: &mut AsyncPgConnection,
-    user: &AuthUser,
-    row: &IndicatorRow,
-) -> ApiResult<()> {
-    if user.is(Role::Editor) {
-        return Ok(());
-    }
-    user.require(Role::Contributor)?;
-    let lead = match row.lead_organisation_id {
-        Some(id) => orgs::find_many(conn, &[id]).await?.pop(),
-        None => None,
-    };
-    if lead.as_ref().is_some_and(|o| o.code == user.org) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(format!(
-            "{} is led by {}; a contributor of {} may not report on it",
-            row.code,
-            lead.map_or_else(|| "no organisation".to_string(), |o| o.code),
-            user.org
-        )))
-    }
 }
 
 /// A new indicator.

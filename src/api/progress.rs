@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::api::organisations::OrganisationRef;
-use crate::auth::{AuthUser, Role};
+use crate::auth::AuthUser;
 use crate::db::audit;
 use crate::db::progress::{self as db, Deliverable, NewProgressRow, ProgressRow};
 use crate::db::records::Record;
@@ -138,20 +138,6 @@ pub async fn get(
         return Err(missing());
     }
     ProgressUpdate::try_from(row)
-}
-
-/// Editors and admins report on anything; a contributor only on what its
-/// organisation leads (one of `leads`).
-pub fn authorize(user: &AuthUser, leads: &[&OrganisationRef]) -> ApiResult<()> {
-    if user.is(Role::Editor) || leads.iter().any(|o| o.code == user.org) {
-        return Ok(());
-    }
-    let named: Vec<&str> = leads.iter().map(|o| o.code.as_str()).collect();
-    Err(ApiError::Forbidden(format!(
-        "a contributor reports only on what its organisation leads; this is led by {}, your token is for {}",
-        if named.is_empty() { "no organisation".to_string() } else { named.join(", ") },
-        user.org
-    )))
 }
 
 fn validate(body: &NewProgressUpdate) -> ApiResult<()> {
@@ -302,14 +288,15 @@ pub async fn create_for<R: Reportable>(
     body: NewProgressUpdate,
 ) -> ApiResult<HttpResponse> {
     use diesel_async::AsyncConnection;
-    ctx.require(Role::Contributor)?;
+    let scope = crate::policy::ReportScope::of(&ctx.user)?;
     let user = ctx.user.clone();
     let actor = ctx.actor();
     let mut conn = state.conn().await?;
     let update = conn
         .transaction::<ProgressUpdate, ApiError, _>(async move |conn| {
             let before: R = crate::db::records::lock(conn, id, if_match.0.as_ref()).await?;
-            authorize(&user, &before.leads())?;
+            let leads: Vec<&str> = before.leads().iter().map(|o| o.code.as_str()).collect();
+            scope.check(&format!("this {}", R::ENTITY), &leads)?;
             record(conn, &actor, &user, R::deliverable(id), &before, body).await
         })
         .await?;
