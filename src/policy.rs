@@ -80,7 +80,10 @@ mod tests {
     fn a_contributor_reports_only_on_what_its_organisation_leads() {
         let scope = ReportScope::LedBy("HBC-SS".into());
         assert!(scope.check("NI59", &["HBC-SS", "PCT"]).is_ok());
-        let err = scope.check("NI59", &["PCT"]).unwrap_err().to_string();
+        let err = scope
+            .check("NI59", &["PCT"])
+            .expect_err("PCT leads it")
+            .to_string();
         assert!(err.contains("NI59 is led by PCT"), "{err}");
         assert!(scope.check("NI59", &[]).is_err());
         assert!(ReportScope::Any.check("NI59", &[]).is_ok());
