@@ -21,6 +21,7 @@ pub mod openapi;
 pub mod policy;
 pub mod validate;
 pub mod vocab;
+pub mod write;
 
 use std::sync::{Arc, OnceLock};
 

@@ -10,9 +10,9 @@ use uuid::Uuid;
 
 use crate::auth::{AuthUser, Role};
 use crate::db::audit::{self, AuditRow};
-use crate::db::records::Record;
 use crate::error::{ApiResult, ErrorBody};
 use crate::list::{Filter, FilterKind, ListParams, ListSpec, SortField, SortType};
+use crate::write::Record;
 use crate::{page_schema, AppState};
 
 /// One change, as the audit trail recorded it.

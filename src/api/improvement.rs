@@ -25,7 +25,6 @@ use crate::db::improvement::{
 };
 use crate::db::inspections::recommendation_queries;
 use crate::db::progress::Deliverable;
-use crate::db::records::{self, Record};
 use crate::domain::deliverable::{is_overdue, today, DeliverableStatus, Rollup, RollupStatus};
 use crate::domain::performance::Rag;
 use crate::error::not_found;
@@ -36,6 +35,7 @@ use crate::list::{
     SortType,
 };
 use crate::validate::{sensible_date, Errors, DATE_RANGE_MESSAGE};
+use crate::write::{self, Record};
 use crate::{page_schema, AppState};
 
 /// A short reference to an improvement area.
@@ -543,7 +543,7 @@ pub async fn update_improvement_area(
     let mut conn = state.conn().await?;
     let area = conn
         .transaction::<ImprovementArea, ApiError, _>(async move |conn| {
-            let before: ImprovementArea = records::lock(conn, id, Some(&if_match)).await?;
+            let before: ImprovementArea = write::lock(conn, id, Some(&if_match)).await?;
             let mut errors = Errors::new();
             let e = &mut errors.0;
             let code = patch.code.required("/code", e);
@@ -1061,7 +1061,7 @@ pub async fn update_improvement_action(
     let mut conn = state.conn().await?;
     let action = conn
         .transaction::<ImprovementAction, ApiError, _>(async move |conn| {
-            let before: ImprovementAction = records::lock(conn, id, Some(&if_match)).await?;
+            let before: ImprovementAction = write::lock(conn, id, Some(&if_match)).await?;
             let mut errors = Errors::new();
             let code = patch.code.required("/code", &mut errors.0);
             let title = patch.title.required("/title", &mut errors.0);

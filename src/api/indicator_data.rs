@@ -22,7 +22,7 @@ use crate::db::audit;
 use crate::db::indicators::{
     self as db, CommentaryRow, CommentaryWrite, IndicatorRow, TargetRow, ValueRow, ValueWrite,
 };
-use crate::db::records::{self, Record};
+use crate::db::records;
 use crate::db::sql::DynSql;
 use crate::domain::period::Period;
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
@@ -30,6 +30,7 @@ use crate::http::{ApiJson, Ctx, OptionalIfMatch, Versioned};
 use crate::list::{Filter, FilterKind, ListParams, ListSpec, ManualType, SortField, SortType};
 use crate::policy::ReportScope;
 use crate::validate::Errors;
+use crate::write::{self, Record};
 use crate::{page_schema, vocab, AppState};
 
 vocab! {
@@ -293,7 +294,7 @@ pub async fn put_indicator_target(
                 note.as_deref(),
             )
             .await
-            .map_err(records::changed_meanwhile)?;
+            .map_err(write::changed_meanwhile)?;
             let after = Target::from_row(row)?;
             audit::record(
                 conn,
@@ -377,7 +378,7 @@ pub async fn delete_indicator_target(
             let after = Target::from_row(
                 db::archive_target(conn, &existing)
                     .await
-                    .map_err(records::changed_meanwhile)?,
+                    .map_err(write::changed_meanwhile)?,
             )?;
             audit::record(
                 conn,
@@ -675,7 +676,7 @@ async fn write_value(
         .transpose()?;
     let row = db::upsert_value(conn, existing, w)
         .await
-        .map_err(records::changed_meanwhile)?;
+        .map_err(write::changed_meanwhile)?;
     let after = IndicatorValue::from_row(row, &indicator.code)?;
     audit::record(
         conn,
@@ -1727,7 +1728,7 @@ pub async fn put_indicator_commentary(
                 },
             )
             .await
-            .map_err(records::changed_meanwhile)?;
+            .map_err(write::changed_meanwhile)?;
             let after = Commentary::from_row(row)?;
             audit::record(
                 conn,

@@ -23,7 +23,6 @@ use crate::auth::{AuthUser, Role};
 use crate::db::audit;
 use crate::db::indicators::{self as db, IndicatorChanges, IndicatorRow, NewIndicatorRow};
 use crate::db::organisations as orgs;
-use crate::db::records::{self, Record};
 use crate::db::sql::DynSql;
 use crate::domain::performance::{Aggregation, Polarity, Rag, Tolerance, ToleranceKind};
 use crate::domain::period::Period;
@@ -34,6 +33,7 @@ use crate::http::{
 use crate::list::{Filter, FilterKind, ListParams, ListSpec, ManualType, SortField, SortType};
 use crate::policy::ReportScope;
 use crate::validate::Errors;
+use crate::write::{self, Record};
 use crate::{page_schema, vocab, AppState};
 
 vocab! {
@@ -875,7 +875,7 @@ pub async fn update_indicator(
     let actor = ctx.actor();
     let indicator = conn
         .transaction::<Indicator, ApiError, _>(async move |conn| {
-            let before: Indicator = records::lock(conn, id, Some(&if_match)).await?;
+            let before: Indicator = write::lock(conn, id, Some(&if_match)).await?;
             let mut errors = Errors::new();
             let code = patch.r#ref.required("/ref", &mut errors.0);
             let kind = patch.kind.required("/kind", &mut errors.0);
@@ -983,7 +983,7 @@ pub async fn delete_indicator(
     ctx.require(Role::Editor)?;
     let mut conn = state.conn().await?;
     let indicator: Indicator =
-        records::set_archived(&mut conn, &ctx.actor(), *id, Some(&if_match), true).await?;
+        write::set_archived(&mut conn, &ctx.actor(), *id, Some(&if_match), true).await?;
     Ok(ok_record(&indicator))
 }
 
@@ -1012,7 +1012,7 @@ pub async fn restore_indicator(
     ctx.require(Role::Editor)?;
     let mut conn = state.conn().await?;
     let indicator: Indicator =
-        records::set_archived(&mut conn, &ctx.actor(), *id, if_match.0.as_ref(), false).await?;
+        write::set_archived(&mut conn, &ctx.actor(), *id, if_match.0.as_ref(), false).await?;
     Ok(ok_record(&indicator))
 }
 

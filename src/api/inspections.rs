@@ -16,13 +16,13 @@ use crate::db::inspections::{
     JudgementRow, NewInspectionRow, NewJudgementRow, NewRecommendationRow, RecommendationChanges,
     RecommendationRow,
 };
-use crate::db::records::{self, Record};
 use crate::db::sql::DynSql;
 use crate::error::not_found;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::{created_record, new_id, ok_record, ApiJson, Ctx, IfMatch, Patch, Versioned};
 use crate::list::{Filter, FilterKind, ListParams, ListSpec, SortField, SortType};
 use crate::validate::{sensible_date, Errors, DATE_RANGE_MESSAGE};
+use crate::write::{self, Record};
 use crate::{page_schema, vocab, AppState};
 
 vocab! {
@@ -391,7 +391,7 @@ pub async fn update_inspection(
     let mut conn = state.conn().await?;
     let inspection = conn
         .transaction::<Inspection, ApiError, _>(async move |conn| {
-            let before: Inspection = records::lock(conn, id, Some(&if_match)).await?;
+            let before: Inspection = write::lock(conn, id, Some(&if_match)).await?;
             let mut errors = Errors::new();
             let code = patch.code.required("/code", &mut errors.0);
             let kind = patch.kind.required("/kind", &mut errors.0);
@@ -1055,7 +1055,7 @@ pub async fn update_recommendation(
     let mut conn = state.conn().await?;
     let rec = conn
         .transaction::<Recommendation, ApiError, _>(async move |conn| {
-            let before: Recommendation = records::lock(conn, id, Some(&if_match)).await?;
+            let before: Recommendation = write::lock(conn, id, Some(&if_match)).await?;
             let mut errors = Errors::new();
             let code = patch.code.required("/code", &mut errors.0);
             let text = patch.text.required("/text", &mut errors.0);

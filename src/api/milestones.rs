@@ -16,7 +16,6 @@ use crate::auth::{AuthUser, Role};
 use crate::db::audit;
 use crate::db::milestones::{self as db, MilestoneChanges, MilestoneRow, NewMilestoneRow};
 use crate::db::progress::Deliverable;
-use crate::db::records::{self, Record};
 use crate::db::sql::DynSql;
 use crate::domain::deliverable::{is_overdue, today, DeliverableStatus};
 use crate::domain::period::{Period, PeriodType};
@@ -28,6 +27,7 @@ use crate::list::{
     SortType,
 };
 use crate::validate::{sensible_date, Errors, DATE_RANGE_MESSAGE};
+use crate::write::{self, Record};
 use crate::{page_schema, AppState};
 
 /// A key milestone.
@@ -532,7 +532,7 @@ pub async fn update_milestone(
     let mut conn = state.conn().await?;
     let milestone = conn
         .transaction::<Milestone, ApiError, _>(async move |conn| {
-            let before: Milestone = records::lock(conn, id, Some(&if_match)).await?;
+            let before: Milestone = write::lock(conn, id, Some(&if_match)).await?;
             let mut errors = Errors::new();
             let code = patch.code.required("/code", &mut errors.0);
             let title = patch.title.required("/title", &mut errors.0);

@@ -138,7 +138,7 @@ pub struct IdempotencyHeader {
 /// Declares the three handlers every archivable record has: `DELETE /{id}`
 /// (archive, If-Match required), `POST /{id}/restore` (If-Match checked when
 /// given) and `GET /{id}/history`, for a type implementing
-/// [`crate::db::records::Record`].
+/// [`crate::write::Record`].
 #[macro_export]
 macro_rules! archive_handlers {
     (
@@ -180,7 +180,7 @@ macro_rules! archive_handlers {
         ) -> $crate::error::ApiResult<actix_web::HttpResponse> {
             ctx.require($crate::auth::Role::$write)?;
             let mut conn = state.conn().await?;
-            let record: $ty = $crate::db::records::set_archived(
+            let record: $ty = $crate::write::set_archived(
                 &mut conn, &ctx.actor(), *id, Some(&if_match), true,
             )
             .await?;
@@ -215,7 +215,7 @@ macro_rules! archive_handlers {
         ) -> $crate::error::ApiResult<actix_web::HttpResponse> {
             ctx.require($crate::auth::Role::$write)?;
             let mut conn = state.conn().await?;
-            let record: $ty = $crate::db::records::set_archived(
+            let record: $ty = $crate::write::set_archived(
                 &mut conn, &ctx.actor(), *id, if_match.0.as_ref(), false,
             )
             .await?;

@@ -21,7 +21,7 @@ use crate::db::objectives::{
     self as db, risk_queries, NewObjectiveRow, NewRiskRow, ObjectiveChanges, ObjectiveRow,
     RiskChanges, RiskRow,
 };
-use crate::db::records::{self, Record};
+use crate::db::records;
 use crate::db::sql::DynSql;
 use crate::domain::deliverable::{today, Rollup};
 use crate::domain::risk::{band, RiskBand};
@@ -32,6 +32,7 @@ use crate::list::{
     parse_date, Filter, FilterKind, ListParams, ListSpec, ManualType, SortField, SortType,
 };
 use crate::validate::{sensible_date, Errors, DATE_RANGE_MESSAGE};
+use crate::write::{self, Record};
 use crate::{page_schema, vocab, AppState};
 
 vocab! {
@@ -631,7 +632,7 @@ pub async fn update_objective(
     let mut conn = state.conn().await?;
     let objective = conn
         .transaction::<Objective, ApiError, _>(async move |conn| {
-            let before: Objective = records::lock(conn, id, Some(&if_match)).await?;
+            let before: Objective = write::lock(conn, id, Some(&if_match)).await?;
             let mut errors = Errors::new();
             let plan_id = patch.plan_id.required("/plan_id", &mut errors.0);
             let code = patch.code.required("/code", &mut errors.0);
@@ -1123,7 +1124,7 @@ pub async fn update_risk(
     let mut conn = state.conn().await?;
     let risk = conn
         .transaction::<Risk, ApiError, _>(async move |conn| {
-            let before: Risk = records::lock(conn, id, Some(&if_match)).await?;
+            let before: Risk = write::lock(conn, id, Some(&if_match)).await?;
             let mut errors = Errors::new();
             let code = patch.code.required("/code", &mut errors.0);
             let title = patch.title.required("/title", &mut errors.0);
@@ -1231,7 +1232,7 @@ async fn change_link(
     let actor = ctx.actor();
     let mut conn = state.conn().await?;
     conn.transaction::<(), ApiError, _>(async move |conn| {
-        let before: Objective = records::lock(conn, objective_id, if_match).await?;
+        let before: Objective = write::lock(conn, objective_id, if_match).await?;
         crate::api::indicators::find_row(conn, indicator_id).await?;
         let changed = if link {
             crate::db::links::link(conn, objective_id, indicator_id).await?

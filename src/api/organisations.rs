@@ -14,11 +14,11 @@ use crate::db::audit;
 use crate::db::organisations::{
     self as db, NewOrganisationRow, OrganisationChanges, OrganisationRow,
 };
-use crate::db::records::{self, Record};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::{created_record, new_id, ok_record, ApiJson, Ctx, IfMatch, Patch, Versioned};
 use crate::list::{Filter, FilterKind, ListParams, ListSpec, SortField, SortType};
 use crate::validate::Errors;
+use crate::write::{self, Record};
 use crate::{page_schema, vocab, AppState};
 
 vocab! {
@@ -397,7 +397,7 @@ pub async fn update_organisation(
     let actor = ctx.actor();
     let org = conn
         .transaction::<Organisation, ApiError, _>(async move |conn| {
-            let before: Organisation = records::lock(conn, id, Some(&if_match)).await?;
+            let before: Organisation = write::lock(conn, id, Some(&if_match)).await?;
             let mut errors = Errors::new();
             let code = patch.code.required("/code", &mut errors.0);
             let name = patch.name.required("/name", &mut errors.0);

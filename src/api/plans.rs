@@ -13,7 +13,6 @@ use crate::api::organisations::{check_org_ids, org_refs, OrganisationRef};
 use crate::auth::{AuthUser, Role};
 use crate::db::audit;
 use crate::db::plans::{self as db, NewPlanRow, PlanChanges, PlanRow};
-use crate::db::records::{self, Record};
 use crate::db::sql::DynSql;
 use crate::error::{not_found, ApiError, ApiResult, ErrorBody};
 use crate::http::{created_record, new_id, ok_record, ApiJson, Ctx, IfMatch, Patch, Versioned};
@@ -21,6 +20,7 @@ use crate::list::{
     parse_date, Filter, FilterKind, ListParams, ListSpec, ManualType, SortField, SortType,
 };
 use crate::validate::Errors;
+use crate::write::{self, Record};
 use crate::{page_schema, vocab, AppState};
 
 vocab! {
@@ -456,7 +456,7 @@ pub async fn update_plan(
     let mut conn = state.conn().await?;
     let plan = conn
         .transaction::<Plan, ApiError, _>(async move |conn| {
-            let before: Plan = records::lock(conn, id, Some(&if_match)).await?;
+            let before: Plan = write::lock(conn, id, Some(&if_match)).await?;
             let mut errors = Errors::new();
             let code = patch.code.required("/code", &mut errors.0);
             let title = patch.title.required("/title", &mut errors.0);

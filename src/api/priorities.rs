@@ -14,12 +14,12 @@ use crate::api::plans::{plan_refs, PlanRef};
 use crate::auth::{AuthUser, Role};
 use crate::db::audit;
 use crate::db::priorities::{self as db, NewPriorityRow, PriorityChanges, PriorityRow};
-use crate::db::records::{self, Record};
 use crate::error::not_found;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::{created_record, new_id, ok_record, ApiJson, Ctx, IfMatch, Patch, Versioned};
 use crate::list::{Filter, FilterKind, ListParams, ListSpec, SortField, SortType};
 use crate::validate::Errors;
+use crate::write::{self, Record};
 use crate::{page_schema, vocab, AppState};
 
 vocab! {
@@ -413,7 +413,7 @@ pub async fn update_priority(
     let mut conn = state.conn().await?;
     let priority = conn
         .transaction::<Priority, ApiError, _>(async move |conn| {
-            let before: Priority = records::lock(conn, id, Some(&if_match)).await?;
+            let before: Priority = write::lock(conn, id, Some(&if_match)).await?;
             let mut errors = Errors::new();
             let set = patch.set.required("/set", &mut errors.0);
             let code = patch.code.required("/code", &mut errors.0);

@@ -14,7 +14,6 @@ use crate::api::organisations::OrganisationRef;
 use crate::auth::AuthUser;
 use crate::db::audit;
 use crate::db::progress::{self as db, Deliverable, NewProgressRow, ProgressRow};
-use crate::db::records::Record;
 use crate::db::sql::DynSql;
 use crate::domain::deliverable::{today, DeliverableStatus};
 use crate::domain::period::{Period, PeriodType};
@@ -23,6 +22,7 @@ use crate::http::{new_id, Actor};
 use crate::list::{ListParams, ListSpec, SortField, SortType};
 use crate::page_schema;
 use crate::validate::{sensible_date, Errors, DATE_RANGE_MESSAGE};
+use crate::write::Record;
 
 /// A progress report on a deliverable.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -294,7 +294,7 @@ pub async fn create_for<R: Reportable>(
     let mut conn = state.conn().await?;
     let update = conn
         .transaction::<ProgressUpdate, ApiError, _>(async move |conn| {
-            let before: R = crate::db::records::lock(conn, id, if_match.0.as_ref()).await?;
+            let before: R = crate::write::lock(conn, id, if_match.0.as_ref()).await?;
             let leads: Vec<&str> = before.leads().iter().map(|o| o.code.as_str()).collect();
             scope.check(&format!("this {}", R::ENTITY), &leads)?;
             record(conn, &actor, &user, R::deliverable(id), &before, body).await

@@ -19,12 +19,12 @@ use crate::api::organisations::OrganisationRef;
 use crate::auth::{AuthUser, Role};
 use crate::db::audit;
 use crate::db::organisations as org_db;
-use crate::db::records::Record;
 use crate::db::service_accounts::{self as db, NewServiceAccountRow, ServiceAccountRow};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::{created_record, new_id, ok_record, Actor, ApiJson, Ctx, Versioned};
 use crate::list::{Filter, FilterKind, ListParams, ListSpec, SortField, SortType};
 use crate::validate::Errors;
+use crate::write::Record;
 use crate::{page_schema, AppState};
 
 /// A partner system's account. Its secret is never shown again after creation.

@@ -20,11 +20,11 @@ use crate::db::audit;
 mod inspections;
 mod plans;
 use crate::db::organisations::OrganisationRow;
-use crate::db::records::Record;
 use crate::db::schema::organisations;
 use crate::domain::period::Period;
 use crate::error::{ApiError, ApiResult};
 use crate::http::Actor;
+use crate::write::Record;
 
 /// The instant every demo id carries as its UUID v7 timestamp,
 /// 2026-11-22T00:00:00Z in Unix milliseconds.
