@@ -442,6 +442,37 @@ pub async fn organisation(app: &TestApp) -> (String, String) {
     (format!("/api/v1/organisations/{id}"), res.etag())
 }
 
+/// The `code` of every item of a list answer.
+pub fn codes(res: &Res) -> Vec<String> {
+    res.body["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("a list: {}", res.text))
+        .iter()
+        .map(|i| i["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The `pointer` of every entry of a problem's `errors`.
+pub fn pointers(res: &Res) -> Vec<String> {
+    res.body["errors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("errors: {}", res.text))
+        .iter()
+        .map(|e| e["pointer"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The id of the first item `path` lists, read as a viewer; the list must
+/// answer 200 and have an item.
+pub async fn id_of(app: &TestApp, path: &str) -> String {
+    let res = app.get(path).with_role(Role::Viewer).send().await;
+    res.expect(200);
+    res.body["items"][0]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{path}: {}", res.text))
+        .to_string()
+}
+
 /// Every role, lowest first.
 pub const ROLES: [Role; 4] = [Role::Viewer, Role::Contributor, Role::Editor, Role::Admin];
 

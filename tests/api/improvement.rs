@@ -6,25 +6,7 @@ use actix_web::http::Method;
 use serde_json::{json, Value};
 use trustplan::auth::Role;
 
-use crate::helpers::{assert_refused_below, Res, TestApp, ROLES};
-
-fn codes(res: &Res) -> Vec<String> {
-    res.body["items"]
-        .as_array()
-        .unwrap_or_else(|| panic!("a list: {}", res.text))
-        .iter()
-        .map(|i| i["code"].as_str().unwrap().to_string())
-        .collect()
-}
-
-fn pointers(res: &Res) -> Vec<String> {
-    res.body["errors"]
-        .as_array()
-        .unwrap_or_else(|| panic!("errors: {}", res.text))
-        .iter()
-        .map(|e| e["pointer"].as_str().unwrap().to_string())
-        .collect()
-}
+use crate::helpers::{assert_refused_below, codes, id_of, pointers, Res, TestApp, ROLES};
 
 fn actions_of(history: &Res) -> Vec<String> {
     history.body["items"]
@@ -58,10 +40,6 @@ async fn first(app: &TestApp, path: &str) -> Value {
     let item = res.body["items"][0].clone();
     assert!(item.is_object(), "{path}: {}", res.text);
     item
-}
-
-async fn id_of(app: &TestApp, path: &str) -> String {
-    first(app, path).await["id"].as_str().unwrap().to_string()
 }
 
 async fn area(app: &TestApp, code: &str) -> Value {

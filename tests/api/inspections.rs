@@ -5,25 +5,7 @@ use actix_web::http::Method;
 use serde_json::json;
 use trustplan::auth::Role;
 
-use crate::helpers::{assert_refused_below, Res, TestApp, ROLES};
-
-fn codes(res: &Res) -> Vec<String> {
-    res.body["items"]
-        .as_array()
-        .unwrap_or_else(|| panic!("a list: {}", res.text))
-        .iter()
-        .map(|i| i["code"].as_str().unwrap().to_string())
-        .collect()
-}
-
-fn pointers(res: &Res) -> Vec<String> {
-    res.body["errors"]
-        .as_array()
-        .unwrap_or_else(|| panic!("errors: {}", res.text))
-        .iter()
-        .map(|e| e["pointer"].as_str().unwrap().to_string())
-        .collect()
-}
+use crate::helpers::{assert_refused_below, codes, id_of, pointers, Res, TestApp, ROLES};
 
 fn actions_of(history: &Res) -> Vec<String> {
     history.body["items"]
@@ -34,16 +16,8 @@ fn actions_of(history: &Res) -> Vec<String> {
         .collect()
 }
 
-async fn first_id(app: &TestApp, path: &str) -> String {
-    let res = app.get(path).with_role(Role::Viewer).send().await;
-    res.body["items"][0]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{path}: {}", res.text))
-        .to_string()
-}
-
 async fn inspection_id(app: &TestApp, code: &str) -> String {
-    first_id(app, &format!("/api/v1/inspections?code={code}")).await
+    id_of(app, &format!("/api/v1/inspections?code={code}")).await
 }
 
 async fn get(app: &TestApp, path: &str) -> Res {

@@ -4,7 +4,7 @@
 use serde_json::json;
 use trustplan::auth::Role;
 
-use crate::helpers::{Res, TestApp};
+use crate::helpers::{codes, TestApp};
 
 async fn create(app: &TestApp, code: &str, kind: &str) -> serde_json::Value {
     let res = app
@@ -15,15 +15,6 @@ async fn create(app: &TestApp, code: &str, kind: &str) -> serde_json::Value {
         .await;
     res.expect(201);
     res.body.clone()
-}
-
-fn codes(res: &Res) -> Vec<String> {
-    res.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["code"].as_str().unwrap().to_string())
-        .collect()
 }
 
 #[actix_web::test]

@@ -5,16 +5,7 @@ use actix_web::http::Method;
 use serde_json::{json, Value};
 use trustplan::auth::Role;
 
-use crate::helpers::{assert_refused_below, Res, TestApp, ROLES};
-
-fn codes(res: &Res) -> Vec<String> {
-    res.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["code"].as_str().unwrap().to_string())
-        .collect()
-}
+use crate::helpers::{assert_refused_below, codes, Res, TestApp, ROLES};
 
 async fn objective(app: &TestApp, code: &str) -> Value {
     let res = app

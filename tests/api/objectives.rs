@@ -4,24 +4,7 @@ use actix_web::http::Method;
 use serde_json::json;
 use trustplan::auth::Role;
 
-use crate::helpers::{assert_refused_below, Res, TestApp, ROLES};
-
-fn codes(res: &Res) -> Vec<String> {
-    res.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["code"].as_str().unwrap().to_string())
-        .collect()
-}
-
-async fn first_id(app: &TestApp, path: &str) -> String {
-    let res = app.get(path).with_role(Role::Viewer).send().await;
-    res.body["items"][0]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{path}: {}", res.text))
-        .to_string()
-}
+use crate::helpers::{assert_refused_below, codes, id_of, TestApp, ROLES};
 
 #[actix_web::test]
 async fn the_demo_has_four_service_objectives_with_their_risks_and_fourteen_promises() {
@@ -112,7 +95,7 @@ async fn objective_filters() {
         ["SS1", "SS3", "SS4"]
     );
     get("risk_initial_band=huge".into()).await.expect(400);
-    let aof19 = first_id(app, "/api/v1/priorities?code=AOF19").await;
+    let aof19 = id_of(app, "/api/v1/priorities?code=AOF19").await;
     assert_eq!(
         codes(&get(format!("priority_id={aof19}")).await),
         ["SS3", "SS4"]
@@ -122,7 +105,7 @@ async fn objective_filters() {
         codes(&get(format!("lead_organisation_id={hscb}")).await),
         ["P2"]
     );
-    let plan = first_id(app, "/api/v1/plans?code=SS-2009-12").await;
+    let plan = id_of(app, "/api/v1/plans?code=SS-2009-12").await;
     assert_eq!(get(format!("plan_id={plan}")).await.body["total"], 4);
     assert_eq!(codes(&get("q=placement%20choice".into()).await), ["SS2"]);
     assert_eq!(codes(&get("code=SS3".into()).await), ["SS3"]);
@@ -131,8 +114,8 @@ async fn objective_filters() {
 #[actix_web::test]
 async fn objective_writes_role_matrix_validation_and_audit() {
     let app = TestApp::spawn_with_demo().await;
-    let plan = first_id(&app, "/api/v1/plans?code=SS-2009-12").await;
-    let cp3 = first_id(&app, "/api/v1/priorities?code=CP3").await;
+    let plan = id_of(&app, "/api/v1/plans?code=SS-2009-12").await;
+    let cp3 = id_of(&app, "/api/v1/priorities?code=CP3").await;
     let lead = app.org_id("HBC-SS").await;
     let body = json!({"plan_id": plan, "code": "SS5", "title": "Short breaks for disabled children",
                       "priority_ids": [cp3], "lead_organisation_id": lead, "responsible_officer": "DM CIN",
@@ -262,7 +245,7 @@ async fn objective_writes_role_matrix_validation_and_audit() {
 #[actix_web::test]
 async fn risk_register_writes() {
     let app = TestApp::spawn_with_demo().await;
-    let ss1 = first_id(&app, "/api/v1/objectives?code=SS1").await;
+    let ss1 = id_of(&app, "/api/v1/objectives?code=SS1").await;
     let path = format!("/api/v1/objectives/{ss1}/risks");
     let body = json!({"code": "RISK-9", "title": "Too few apprenticeships", "treatment_measures": ["Council apprenticeship scheme"],
                       "risk_initial": 9, "risk_residual": 4});
@@ -361,7 +344,7 @@ async fn the_risk_register_lists_every_risk_by_objective_plan_and_band() {
     );
     assert_eq!(codes(&get("initial_band=high".into()).await).len(), 3);
     assert!(codes(&get("initial_band=low".into()).await).is_empty());
-    let ss2 = first_id(app, "/api/v1/objectives?code=SS2").await;
+    let ss2 = id_of(app, "/api/v1/objectives?code=SS2").await;
     assert_eq!(
         codes(&get(format!("objective_id={ss2}")).await),
         ["RISK-1", "RISK-2"]

@@ -4,25 +4,7 @@ use actix_web::http::Method;
 use serde_json::{json, Value};
 use trustplan::auth::Role;
 
-use crate::helpers::{assert_refused_below, TestApp, ROLES};
-
-async fn id_of(app: &TestApp, path: &str) -> String {
-    let res = app.get(path).with_role(Role::Viewer).send().await;
-    res.expect(200);
-    res.body["items"][0]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{path}: {}", res.text))
-        .to_string()
-}
-
-fn codes(res: &crate::helpers::Res) -> Vec<String> {
-    res.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["code"].as_str().unwrap().to_string())
-        .collect()
-}
+use crate::helpers::{assert_refused_below, codes, id_of, TestApp, ROLES};
 
 #[actix_web::test]
 async fn plan_role_matrix_and_lifecycle() {
