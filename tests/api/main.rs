@@ -6,6 +6,7 @@ mod auth;
 mod bad_input;
 mod cli;
 mod conformance;
+mod contract;
 mod examples;
 mod helpers;
 mod http_semantics;
