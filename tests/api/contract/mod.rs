@@ -15,6 +15,7 @@
 //! server's modules.
 
 mod auth_matrix;
+mod preconditions;
 
 use std::future::Future;
 use std::sync::OnceLock;
