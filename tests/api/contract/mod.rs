@@ -16,6 +16,7 @@
 
 mod auth_matrix;
 mod preconditions;
+mod query_bounds;
 
 use std::future::Future;
 use std::sync::OnceLock;

@@ -1,0 +1,242 @@
+//! Every collection the document lists runs a bounded number of SQL
+//! statements (counted by the app's pool), on the demo data: the same for
+//! `limit=1` as for `limit=500` where it pages, and never more than the
+//! bound written here. An N+1 query in a list shows as a difference
+//! between the two; a new collection without a bound fails the test.
+//!
+//! The collections are the `GET`s that answer a `*Page` or take `limit`,
+//! every `.../trace`, every `GET` that can answer `text/csv` (as an export,
+//! measured with `Accept: text/csv`), and the reports in [`ALSO`]. A nested
+//! collection is measured under up to [`PARENTS`] real parents, and its
+//! bound holds under each.
+//!
+//! Requests here are sequential: statement counts must not interleave.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use actix_web::http::Method;
+use trustplan::auth::Role;
+
+use super::{operations, real_paths, seed_missing_records, Op};
+use crate::helpers::{Res, TestApp};
+
+/// Collections that are neither pages nor traces but grow with the data.
+const ALSO: &[&str] = &["get_performance", "get_indicator_series"];
+
+/// How many real parents a nested collection is measured under.
+const PARENTS: usize = 25;
+
+/// The most SQL statements one request of each collection may run (on the
+/// demo data: measured, then set a little above). A CSV export is named
+/// `<operationId> (text/csv)`. The trace's count grows with the distinct
+/// periods of its indicators' latest values (three statements each), not
+/// with its size; its bound holds for the demo's recommendations.
+const BOUNDS: &[(&str, u64)] = &[
+    ("list_audit", 5),
+    ("list_organisations", 6),
+    ("organisation_history", 8),
+    ("list_plans", 7),
+    ("plan_history", 9),
+    ("list_priorities", 7),
+    ("priority_history", 8),
+    ("list_objectives", 10),
+    ("objective_history", 12),
+    ("list_objective_risks", 6),
+    ("list_objective_indicators", 10),
+    ("list_objective_milestones", 9),
+    ("list_risks", 5),
+    ("risk_history", 7),
+    ("list_milestones", 8),
+    ("milestone_history", 10),
+    ("list_milestone_updates", 9),
+    ("list_inspections", 5),
+    ("inspection_history", 7),
+    ("list_judgements", 6),
+    ("judgement_history", 7),
+    ("list_recommendations", 6),
+    ("recommendation_history", 8),
+    ("trace_recommendation", 38),
+    ("list_improvement_areas", 12),
+    ("improvement_area_history", 14),
+    ("list_improvement_actions", 11),
+    ("improvement_action_history", 13),
+    ("list_improvement_action_updates", 12),
+    ("list_values", 6),
+    ("list_values (text/csv)", 5),
+    ("value_history", 8),
+    ("list_indicators", 8),
+    ("indicator_history", 10),
+    ("list_indicator_targets", 6),
+    ("list_indicator_values", 7),
+    ("list_indicator_commentary", 6),
+    ("get_indicator_series", 6),
+    ("get_performance", 7),
+    ("list_service_accounts", 6),
+    ("service_account_history", 8),
+];
+
+/// One collection to measure: its operation, and whether as a CSV export.
+struct Collection<'a> {
+    op: &'a Op,
+    csv: bool,
+}
+
+impl Collection<'_> {
+    fn name(&self) -> String {
+        if self.csv {
+            format!("{} (text/csv)", self.op.id)
+        } else {
+            self.op.id.clone()
+        }
+    }
+}
+
+fn collections() -> Vec<Collection<'static>> {
+    let mut out = Vec::new();
+    for op in operations().iter().filter(|o| o.method == Method::GET) {
+        let paged = op.ok_schema().is_some_and(|s| s.ends_with("Page")) || op.takes_query("limit");
+        if paged || op.template.ends_with("/trace") || ALSO.contains(&op.id.as_str()) {
+            out.push(Collection { op, csv: false });
+        }
+        if op.answers("text/csv") {
+            out.push(Collection { op, csv: true });
+        }
+    }
+    for id in ALSO {
+        assert!(
+            operations().iter().any(|o| o.id == *id),
+            "ALSO names {id}, which the document does not have"
+        );
+    }
+    out
+}
+
+#[test]
+fn the_bounds_name_every_collection_and_nothing_else() {
+    let table: BTreeMap<&str, u64> = BOUNDS.iter().copied().collect();
+    assert_eq!(
+        table.len(),
+        BOUNDS.len(),
+        "a name is listed twice in BOUNDS"
+    );
+    let names: BTreeSet<String> = collections().iter().map(Collection::name).collect();
+    let listed: BTreeSet<String> = table.keys().map(|k| k.to_string()).collect();
+    let missing: Vec<&String> = names.difference(&listed).collect();
+    let unknown: Vec<&String> = listed.difference(&names).collect();
+    assert!(
+        missing.is_empty(),
+        "collections without a query bound in BOUNDS (measure and add them): {missing:?}"
+    );
+    assert!(
+        unknown.is_empty(),
+        "BOUNDS names collections the document does not have: {unknown:?}"
+    );
+}
+
+/// One request, and the statements it ran.
+async fn measure(app: &TestApp, path: &str, csv: bool) -> (u64, Res) {
+    let mut req = app.get(path).with_role(Role::Admin);
+    if csv {
+        req = req.header("accept", "text/csv");
+    }
+    let before = app.queries();
+    let res = req.send().await;
+    (app.queries() - before, res)
+}
+
+/// What a collection measured: the most statements and the most items.
+#[derive(Default)]
+struct Measured {
+    statements: u64,
+    items: usize,
+    paths: usize,
+}
+
+#[actix_web::test]
+async fn every_collection_runs_a_bounded_number_of_statements_whatever_its_size() {
+    let app = TestApp::spawn_with_demo().await;
+    seed_missing_records(&app).await;
+    let table: BTreeMap<&str, u64> = BOUNDS.iter().copied().collect();
+    let mut failures = Vec::new();
+    let mut report = Vec::new();
+    for c in collections() {
+        let name = c.name();
+        let paths = if c.op.template.contains('{') {
+            real_paths(&app, &c.op.template, PARENTS).await
+        } else {
+            vec![c.op.template.clone()]
+        };
+        if paths.is_empty() {
+            failures.push(format!("{name}: no real parent found to list under"));
+            continue;
+        }
+        let mut m = Measured::default();
+        for path in paths {
+            let query = c.op.required_query();
+            let pages = c.op.takes_query("limit") && !c.csv;
+            let limits: &[Option<u32>] = if pages {
+                &[Some(1), Some(500)]
+            } else {
+                &[None]
+            };
+            let mut counts = Vec::new();
+            for limit in limits {
+                let url = match (limit, query.is_empty()) {
+                    (None, _) => format!("{path}{query}"),
+                    (Some(l), true) => format!("{path}?limit={l}"),
+                    (Some(l), false) => format!("{path}{query}&limit={l}"),
+                };
+                let (n, res) = measure(&app, &url, c.csv).await;
+                if res.status != 200 {
+                    failures.push(format!(
+                        "{name}: GET {url} answered {}; {}",
+                        res.status,
+                        res.text.chars().take(300).collect::<String>()
+                    ));
+                }
+                // Rows: CSV lines after the header, or a list's items (the
+                // trace and the series are not lists: counted as none).
+                let listed = if c.csv {
+                    res.text.lines().count().saturating_sub(1)
+                } else {
+                    res.body["items"].as_array().map_or(0, Vec::len)
+                };
+                m.items = m.items.max(listed);
+                m.statements = m.statements.max(n);
+                counts.push((limit.unwrap_or(0), n, listed));
+            }
+            if let [(_, small, _), (_, large, listed)] = counts[..] {
+                if small != large {
+                    failures.push(format!(
+                        "{name}: GET {path} ran {small} statements for limit=1 and {large} for \
+                         limit=500 ({listed} items)"
+                    ));
+                }
+            }
+            m.paths += 1;
+        }
+        match table.get(name.as_str()) {
+            Some(bound) if m.statements > *bound => failures.push(format!(
+                "{name}: {} statements, over its bound {bound}",
+                m.statements
+            )),
+            Some(_) => {}
+            None => failures.push(format!(
+                "{name}: no bound in BOUNDS (measured {})",
+                m.statements
+            )),
+        }
+        report.push(format!(
+            "{name:<40} {:>3} statements, at most {:>4} items, {:>2} path(s)",
+            m.statements, m.items, m.paths
+        ));
+    }
+    println!("{}", report.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}\n\nmeasured:\n{}",
+        failures.len(),
+        failures.join("\n"),
+        report.join("\n")
+    );
+}
