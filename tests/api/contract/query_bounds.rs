@@ -1,8 +1,10 @@
 //! Every collection the document lists runs a bounded number of SQL
-//! statements (counted by the app's pool), on the demo data: the same for
-//! `limit=1` as for `limit=500` where it pages, and never more than the
-//! bound written here. An N+1 query in a list shows as a difference
-//! between the two; a new collection without a bound fails the test.
+//! statements (counted by the app's pool), on the demo data: no more for
+//! `limit=500` than for `limit=1` where it pages, beyond the look-ups a
+//! small page may skip (a page whose items have no parent needs no parent
+//! query), and never more than the bound written here. An N+1 query in a
+//! list shows as hundreds more for the large page; a new collection without
+//! a bound fails the test.
 //!
 //! The collections are the `GET`s that answer a `*Page` or take `limit`,
 //! every `.../trace`, every `GET` that can answer `text/csv` (as an export,
@@ -11,6 +13,9 @@
 //! bound holds under each.
 //!
 //! Requests here are sequential: statement counts must not interleave.
+
+/// How many reference look-ups a one-item page may skip that a full page runs.
+const SKIPPABLE: u64 = 2;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -206,7 +211,9 @@ async fn every_collection_runs_a_bounded_number_of_statements_whatever_its_size(
                 counts.push((limit.unwrap_or(0), n, listed));
             }
             if let [(_, small, _), (_, large, listed)] = counts[..] {
-                if small != large {
+                // A small page may skip a look-up it has nothing for, never
+                // add one; the bound caps the large page.
+                if small > large || large > small + SKIPPABLE {
                     failures.push(format!(
                         "{name}: GET {path} ran {small} statements for limit=1 and {large} for \
                          limit=500 ({listed} items)"
