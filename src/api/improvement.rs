@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -18,7 +18,6 @@ use crate::api::organisations::{check_org_ids, org_refs, OrganisationRef};
 use crate::api::plans::{plan_refs, PlanRef};
 use crate::api::progress::{self, overdue_sql, ProgressUpdate, ProgressUpdatePage};
 use crate::auth::{AuthUser, Role};
-use crate::db::audit;
 use crate::db::improvement::{
     self as db, action_queries, area_queries, ActionChanges, ActionRow, AreaChanges, AreaRow,
     NewActionRow, NewAreaRow,
@@ -434,8 +433,8 @@ pub async fn create_improvement_area(
     let body = body.0;
     let actor = ctx.actor();
     let mut conn = state.conn().await?;
-    let area = conn
-        .transaction::<ImprovementArea, ApiError, _>(async move |conn| {
+    let area = write::create::<ImprovementArea, _>(&mut conn, &actor, move |conn| {
+        Box::pin(async move {
             let mut errors = Errors::new();
             errors.code("/code", &body.code);
             errors.text("/title", &body.title, 300);
@@ -489,20 +488,10 @@ pub async fn create_improvement_area(
                 Some(&body.objective_ids),
             )
             .await?;
-            let area = area_dtos(conn, vec![row]).await?.remove(0);
-            audit::record::<(), _>(
-                conn,
-                &actor,
-                "create",
-                ImprovementArea::ENTITY,
-                area.id,
-                None,
-                Some(&area),
-            )
-            .await?;
-            Ok(area)
+            Ok(row.id)
         })
-        .await?;
+    })
+    .await?;
     Ok(created_record(
         format!("/api/v1/improvement-areas/{}", area.id),
         &area,
@@ -541,110 +530,106 @@ pub async fn update_improvement_area(
     let (id, patch) = (*id, body.0);
     let actor = ctx.actor();
     let mut conn = state.conn().await?;
-    let area = conn
-        .transaction::<ImprovementArea, ApiError, _>(async move |conn| {
-            let before: ImprovementArea = write::lock(conn, id, Some(&if_match)).await?;
-            let mut errors = Errors::new();
-            let e = &mut errors.0;
-            let code = patch.code.required("/code", e);
-            let title = patch.title.required("/title", e);
-            let leads = patch
-                .lead_organisation_ids
-                .required("/lead_organisation_ids", e);
-            let roles = patch.lead_roles.required("/lead_roles", e);
-            let linked_strategies = patch.linked_strategies.required("/linked_strategies", e);
-            let enablers = patch.process_enablers.required("/process_enablers", e);
-            let listed = patch.listed_in_cypp.required("/listed_in_cypp", e);
-            let recs = patch.recommendation_ids.required("/recommendation_ids", e);
-            let objectives = patch.objective_ids.required("/objective_ids", e);
-            let due_on = patch.due_on.nullable();
-            let due_original = patch.due_original.nullable();
-            let overarching = patch.overarching_strategy.nullable();
-            if let Some(c) = &code {
-                errors.code("/code", c);
-            }
-            if let Some(t) = &title {
-                errors.text("/title", t, 300);
-            }
-            check_texts(
-                &mut errors,
-                "/lead_roles",
-                roles.as_deref().unwrap_or_default(),
-            );
-            check_texts(
-                &mut errors,
-                "/linked_strategies",
-                linked_strategies.as_deref().unwrap_or_default(),
-            );
-            check_texts(
-                &mut errors,
-                "/process_enablers",
-                enablers.as_deref().unwrap_or_default(),
-            );
-            errors.opt_text(
-                "/overarching_strategy",
-                overarching.clone().flatten().as_deref(),
-                300,
-            );
-            errors.opt_text(
-                "/due_original",
-                due_original.clone().flatten().as_deref(),
-                100,
-            );
-            if due_on.flatten().is_some_and(|d| !sensible_date(d)) {
-                errors.rule("/due_on", DATE_RANGE_MESSAGE);
-            }
-            check_area_links(
-                conn,
-                &mut errors,
-                leads.as_deref().unwrap_or_default(),
-                recs.as_deref().unwrap_or_default(),
-                objectives.as_deref().unwrap_or_default(),
-            )
-            .await?;
-            errors.finish()?;
-            let changes = AreaChanges {
-                code: code.clone(),
-                title: title.map(|t| t.trim().into()),
-                lead_roles: roles,
-                due_on,
-                due_original,
-                overarching_strategy: overarching,
-                linked_strategies,
-                process_enablers: enablers,
-                listed_in_cypp: listed,
-            };
-            area_queries::update(conn, id, &changes)
-                .await
-                .map_err(|e| {
-                    duplicate(
-                        e,
-                        "an improvement area",
-                        code.as_deref().unwrap_or(&before.code),
-                    )
-                })?;
-            db::set_links(
-                conn,
-                id,
-                leads.as_deref(),
-                recs.as_deref(),
-                objectives.as_deref(),
-            )
-            .await?;
-            let after = ImprovementArea::load(conn, id).await?;
-            audit::record(
-                conn,
-                &actor,
-                "update",
-                ImprovementArea::ENTITY,
-                id,
-                Some(&before),
-                Some(&after),
-            )
-            .await?;
-            Ok(after)
-        })
-        .await?;
+    let area = write::change::<ImprovementArea, _>(
+        &mut conn,
+        &actor,
+        id,
+        Some(&if_match),
+        "update",
+        move |conn, before| {
+            Box::pin(async move {
+                let mut errors = Errors::new();
+                let e = &mut errors.0;
+                let code = patch.code.required("/code", e);
+                let title = patch.title.required("/title", e);
+                let leads = patch
+                    .lead_organisation_ids
+                    .required("/lead_organisation_ids", e);
+                let roles = patch.lead_roles.required("/lead_roles", e);
+                let linked_strategies = patch.linked_strategies.required("/linked_strategies", e);
+                let enablers = patch.process_enablers.required("/process_enablers", e);
+                let listed = patch.listed_in_cypp.required("/listed_in_cypp", e);
+                let recs = patch.recommendation_ids.required("/recommendation_ids", e);
+                let objectives = patch.objective_ids.required("/objective_ids", e);
+                let due_on = patch.due_on.nullable();
+                let due_original = patch.due_original.nullable();
+                let overarching = patch.overarching_strategy.nullable();
+                if let Some(c) = &code {
+                    errors.code("/code", c);
+                }
+                if let Some(t) = &title {
+                    errors.text("/title", t, 300);
+                }
+                check_texts(
+                    &mut errors,
+                    "/lead_roles",
+                    roles.as_deref().unwrap_or_default(),
+                );
+                check_texts(
+                    &mut errors,
+                    "/linked_strategies",
+                    linked_strategies.as_deref().unwrap_or_default(),
+                );
+                check_texts(
+                    &mut errors,
+                    "/process_enablers",
+                    enablers.as_deref().unwrap_or_default(),
+                );
+                errors.opt_text(
+                    "/overarching_strategy",
+                    overarching.clone().flatten().as_deref(),
+                    300,
+                );
+                errors.opt_text(
+                    "/due_original",
+                    due_original.clone().flatten().as_deref(),
+                    100,
+                );
+                if due_on.flatten().is_some_and(|d| !sensible_date(d)) {
+                    errors.rule("/due_on", DATE_RANGE_MESSAGE);
+                }
+                check_area_links(
+                    conn,
+                    &mut errors,
+                    leads.as_deref().unwrap_or_default(),
+                    recs.as_deref().unwrap_or_default(),
+                    objectives.as_deref().unwrap_or_default(),
+                )
+                .await?;
+                errors.finish()?;
+                let changes = AreaChanges {
+                    code: code.clone(),
+                    title: title.map(|t| t.trim().into()),
+                    lead_roles: roles,
+                    due_on,
+                    due_original,
+                    overarching_strategy: overarching,
+                    linked_strategies,
+                    process_enablers: enablers,
+                    listed_in_cypp: listed,
+                };
+                area_queries::update(conn, id, &changes)
+                    .await
+                    .map_err(|e| {
+                        duplicate(
+                            e,
+                            "an improvement area",
+                            code.as_deref().unwrap_or(&before.code),
+                        )
+                    })?;
+                db::set_links(
+                    conn,
+                    id,
+                    leads.as_deref(),
+                    recs.as_deref(),
+                    objectives.as_deref(),
+                )
+                .await?;
+                Ok(())
+            })
+        },
+    )
+    .await?;
     Ok(ok_record(&area))
 }
 
@@ -974,8 +959,8 @@ pub async fn create_improvement_action(
     let body = body.0;
     let actor = ctx.actor();
     let mut conn = state.conn().await?;
-    let action = conn
-        .transaction::<ImprovementAction, ApiError, _>(async move |conn| {
+    let action = write::create::<ImprovementAction, _>(&mut conn, &actor, move |conn| {
+        Box::pin(async move {
             let mut errors = Errors::new();
             errors.code("/code", &body.code);
             errors.text("/title", &body.title, 500);
@@ -1006,20 +991,10 @@ pub async fn create_improvement_action(
             )
             .await
             .map_err(|e| duplicate(e, "an improvement action", &body.code))?;
-            let action = action_dtos(conn, vec![row], today()).await?.remove(0);
-            audit::record::<(), _>(
-                conn,
-                &actor,
-                "create",
-                ImprovementAction::ENTITY,
-                action.id,
-                None,
-                Some(&action),
-            )
-            .await?;
-            Ok(action)
+            Ok(row.id)
         })
-        .await?;
+    })
+    .await?;
     Ok(created_record(
         format!("/api/v1/improvement-actions/{}", action.id),
         &action,
@@ -1059,58 +1034,54 @@ pub async fn update_improvement_action(
     let (id, patch) = (*id, body.0);
     let actor = ctx.actor();
     let mut conn = state.conn().await?;
-    let action = conn
-        .transaction::<ImprovementAction, ApiError, _>(async move |conn| {
-            let before: ImprovementAction = write::lock(conn, id, Some(&if_match)).await?;
-            let mut errors = Errors::new();
-            let code = patch.code.required("/code", &mut errors.0);
-            let title = patch.title.required("/title", &mut errors.0);
-            let sequence = patch.sequence.nullable();
-            let lead = patch.lead_organisation_id.nullable();
-            let due_on = patch.due_on.nullable();
-            if let Some(c) = &code {
-                errors.code("/code", c);
-            }
-            if let Some(t) = &title {
-                errors.text("/title", t, 500);
-            }
-            if due_on.flatten().is_some_and(|d| !sensible_date(d)) {
-                errors.rule("/due_on", DATE_RANGE_MESSAGE);
-            }
-            if let Some(Some(o)) = lead {
-                check_org_ids(conn, &mut errors, &[("/lead_organisation_id", o)]).await?;
-            }
-            errors.finish()?;
-            let changes = ActionChanges {
-                code: code.clone(),
-                title: title.map(|t| t.trim().into()),
-                sequence,
-                lead_organisation_id: lead,
-                due_on,
-            };
-            action_queries::update(conn, id, &changes)
-                .await
-                .map_err(|e| {
-                    duplicate(
-                        e,
-                        "an improvement action",
-                        code.as_deref().unwrap_or(&before.code),
-                    )
-                })?;
-            let after = ImprovementAction::load(conn, id).await?;
-            audit::record(
-                conn,
-                &actor,
-                "update",
-                ImprovementAction::ENTITY,
-                id,
-                Some(&before),
-                Some(&after),
-            )
-            .await?;
-            Ok(after)
-        })
-        .await?;
+    let action = write::change::<ImprovementAction, _>(
+        &mut conn,
+        &actor,
+        id,
+        Some(&if_match),
+        "update",
+        move |conn, before| {
+            Box::pin(async move {
+                let mut errors = Errors::new();
+                let code = patch.code.required("/code", &mut errors.0);
+                let title = patch.title.required("/title", &mut errors.0);
+                let sequence = patch.sequence.nullable();
+                let lead = patch.lead_organisation_id.nullable();
+                let due_on = patch.due_on.nullable();
+                if let Some(c) = &code {
+                    errors.code("/code", c);
+                }
+                if let Some(t) = &title {
+                    errors.text("/title", t, 500);
+                }
+                if due_on.flatten().is_some_and(|d| !sensible_date(d)) {
+                    errors.rule("/due_on", DATE_RANGE_MESSAGE);
+                }
+                if let Some(Some(o)) = lead {
+                    check_org_ids(conn, &mut errors, &[("/lead_organisation_id", o)]).await?;
+                }
+                errors.finish()?;
+                let changes = ActionChanges {
+                    code: code.clone(),
+                    title: title.map(|t| t.trim().into()),
+                    sequence,
+                    lead_organisation_id: lead,
+                    due_on,
+                };
+                action_queries::update(conn, id, &changes)
+                    .await
+                    .map_err(|e| {
+                        duplicate(
+                            e,
+                            "an improvement action",
+                            code.as_deref().unwrap_or(&before.code),
+                        )
+                    })?;
+                Ok(())
+            })
+        },
+    )
+    .await?;
     Ok(ok_record(&action))
 }
 

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -20,7 +20,6 @@ use crate::api::organisations::OrganisationRef;
 use crate::api::performance::{self, IndicatorPerformance};
 use crate::api::priorities::{PriorityRef, PrioritySet};
 use crate::auth::{AuthUser, Role};
-use crate::db::audit;
 use crate::db::indicators::{self as db, IndicatorChanges, IndicatorRow, NewIndicatorRow};
 use crate::db::organisations as orgs;
 use crate::db::sql::DynSql;
@@ -770,8 +769,8 @@ pub async fn create_indicator(
     let body = body.0;
     let mut conn = state.conn().await?;
     let actor = ctx.actor();
-    let indicator = conn
-        .transaction::<Indicator, ApiError, _>(async move |conn| {
+    let indicator = write::create::<Indicator, _>(&mut conn, &actor, move |conn| {
+        Box::pin(async move {
             let mut errors = Errors::new();
             errors.code("/ref", &body.r#ref);
             errors.text("/title", &body.title, 300);
@@ -813,20 +812,10 @@ pub async fn create_indicator(
             .await
             .map_err(|e| duplicate_ref(e, &body.r#ref))?;
             crate::db::links::set_indicator_priorities(conn, row.id, &body.priority_ids).await?;
-            let indicator = to_dtos(conn, vec![row]).await?.remove(0);
-            audit::record::<(), _>(
-                conn,
-                &actor,
-                "create",
-                Indicator::ENTITY,
-                indicator.id,
-                None,
-                Some(&indicator),
-            )
-            .await?;
-            Ok(indicator)
+            Ok(row.id)
         })
-        .await?;
+    })
+    .await?;
     Ok(created_record(
         format!("/api/v1/indicators/{}", indicator.id),
         &indicator,
@@ -873,85 +862,81 @@ pub async fn update_indicator(
     let (id, patch) = (*id, body.0);
     let mut conn = state.conn().await?;
     let actor = ctx.actor();
-    let indicator = conn
-        .transaction::<Indicator, ApiError, _>(async move |conn| {
-            let before: Indicator = write::lock(conn, id, Some(&if_match)).await?;
-            let mut errors = Errors::new();
-            let code = patch.r#ref.required("/ref", &mut errors.0);
-            let kind = patch.kind.required("/kind", &mut errors.0);
-            let title = patch.title.required("/title", &mut errors.0);
-            let unit = patch.unit.required("/unit", &mut errors.0);
-            let decimals = patch.decimals.required("/decimals", &mut errors.0);
-            let polarity = patch.polarity.required("/polarity", &mut errors.0);
-            let aggregation = patch.aggregation.required("/aggregation", &mut errors.0);
-            let tolerance = patch.tolerance.required("/tolerance", &mut errors.0);
-            let frequency = patch.frequency.required("/frequency", &mut errors.0);
-            let key = patch.key.required("/key", &mut errors.0);
-            let laa = patch.laa.required("/laa", &mut errors.0);
-            let lead = patch.lead_organisation_id.nullable();
-            let category = patch.category.nullable();
-            if let Some(c) = &code {
-                errors.code("/ref", c);
-            }
-            if let Some(t) = &title {
-                errors.text("/title", t, 300);
-            }
-            if let Some(Some(c)) = &category {
-                errors.text("/category", c, 100);
-            }
-            if let Some(d) = decimals {
-                check_decimals(&mut errors, d);
-            }
-            if let Some(t) = &tolerance {
-                check_tolerance(&mut errors, t);
-            }
-            if let Some(Some(l)) = lead {
-                check_lead(conn, &mut errors, l).await?;
-            }
-            let priority_ids = patch.priority_ids.required("/priority_ids", &mut errors.0);
-            if let Some(ids) = &priority_ids {
-                check_priorities(conn, &mut errors, ids).await?;
-            }
-            errors.finish()?;
-            let changes = IndicatorChanges {
-                code: code.clone(),
-                kind: kind.map(|k| k.as_str().to_string()),
-                title: title.map(|t| t.trim().to_string()),
-                description: opt_trimmed(patch.description.nullable()),
-                category: opt_trimmed(category),
-                unit: unit.map(|u| u.as_str().to_string()),
-                decimals,
-                polarity: polarity.map(|p| polarity_str(p).to_string()),
-                aggregation: aggregation.map(|a| aggregation_str(a).to_string()),
-                tolerance_kind: tolerance.map(|t| tolerance_kind_str(t.kind).to_string()),
-                tolerance_value: tolerance.map(|t| t.value),
-                frequency: frequency.map(|f| f.as_str().to_string()),
-                key_indicator: key,
-                laa,
-                lead_organisation_id: lead,
-                data_source: opt_trimmed(patch.data_source.nullable()),
-                notes: opt_trimmed(patch.notes.nullable()),
-            };
-            db::update(conn, id, &changes)
-                .await
-                .map_err(|e| duplicate_ref(e, code.as_deref().unwrap_or("")))?;
-            if let Some(ids) = &priority_ids {
-                crate::db::links::set_indicator_priorities(conn, id, ids).await?;
-            }
-            let after = Indicator::load(conn, id).await?;
-            audit::record(
-                conn,
-                &actor,
-                "update",
-                Indicator::ENTITY,
-                id,
-                Some(&before),
-                Some(&after),
-            )
-            .await?;
-            Ok(after)
-        })
-        .await?;
+    let indicator = write::change::<Indicator, _>(
+        &mut conn,
+        &actor,
+        id,
+        Some(&if_match),
+        "update",
+        move |conn, _before| {
+            Box::pin(async move {
+                let mut errors = Errors::new();
+                let code = patch.r#ref.required("/ref", &mut errors.0);
+                let kind = patch.kind.required("/kind", &mut errors.0);
+                let title = patch.title.required("/title", &mut errors.0);
+                let unit = patch.unit.required("/unit", &mut errors.0);
+                let decimals = patch.decimals.required("/decimals", &mut errors.0);
+                let polarity = patch.polarity.required("/polarity", &mut errors.0);
+                let aggregation = patch.aggregation.required("/aggregation", &mut errors.0);
+                let tolerance = patch.tolerance.required("/tolerance", &mut errors.0);
+                let frequency = patch.frequency.required("/frequency", &mut errors.0);
+                let key = patch.key.required("/key", &mut errors.0);
+                let laa = patch.laa.required("/laa", &mut errors.0);
+                let lead = patch.lead_organisation_id.nullable();
+                let category = patch.category.nullable();
+                if let Some(c) = &code {
+                    errors.code("/ref", c);
+                }
+                if let Some(t) = &title {
+                    errors.text("/title", t, 300);
+                }
+                if let Some(Some(c)) = &category {
+                    errors.text("/category", c, 100);
+                }
+                if let Some(d) = decimals {
+                    check_decimals(&mut errors, d);
+                }
+                if let Some(t) = &tolerance {
+                    check_tolerance(&mut errors, t);
+                }
+                if let Some(Some(l)) = lead {
+                    check_lead(conn, &mut errors, l).await?;
+                }
+                let priority_ids = patch.priority_ids.required("/priority_ids", &mut errors.0);
+                if let Some(ids) = &priority_ids {
+                    check_priorities(conn, &mut errors, ids).await?;
+                }
+                errors.finish()?;
+                let changes = IndicatorChanges {
+                    code: code.clone(),
+                    kind: kind.map(|k| k.as_str().to_string()),
+                    title: title.map(|t| t.trim().to_string()),
+                    description: opt_trimmed(patch.description.nullable()),
+                    category: opt_trimmed(category),
+                    unit: unit.map(|u| u.as_str().to_string()),
+                    decimals,
+                    polarity: polarity.map(|p| polarity_str(p).to_string()),
+                    aggregation: aggregation.map(|a| aggregation_str(a).to_string()),
+                    tolerance_kind: tolerance.map(|t| tolerance_kind_str(t.kind).to_string()),
+                    tolerance_value: tolerance.map(|t| t.value),
+                    frequency: frequency.map(|f| f.as_str().to_string()),
+                    key_indicator: key,
+                    laa,
+                    lead_organisation_id: lead,
+                    data_source: opt_trimmed(patch.data_source.nullable()),
+                    notes: opt_trimmed(patch.notes.nullable()),
+                };
+                db::update(conn, id, &changes)
+                    .await
+                    .map_err(|e| duplicate_ref(e, code.as_deref().unwrap_or("")))?;
+                if let Some(ids) = &priority_ids {
+                    crate::db::links::set_indicator_priorities(conn, id, ids).await?;
+                }
+                Ok(())
+            })
+        },
+    )
+    .await?;
     Ok(ok_record(&indicator))
 }
 

@@ -3,14 +3,13 @@
 
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::auth::{AuthUser, Role};
-use crate::db::audit;
 use crate::db::inspections::{
     self as db, judgement_queries, recommendation_queries, InspectionChanges, InspectionRow,
     JudgementRow, NewInspectionRow, NewJudgementRow, NewRecommendationRow, RecommendationChanges,
@@ -312,8 +311,8 @@ pub async fn create_inspection(
     let body = body.0;
     let actor = ctx.actor();
     let mut conn = state.conn().await?;
-    let inspection = conn
-        .transaction::<Inspection, ApiError, _>(async move |conn| {
+    let inspection = write::create::<Inspection, _>(&mut conn, &actor, move |conn| {
+        Box::pin(async move {
             let mut errors = Errors::new();
             errors.code("/code", &body.code);
             errors.text("/title", &body.title, 300);
@@ -337,20 +336,10 @@ pub async fn create_inspection(
             )
             .await
             .map_err(|e| duplicate(e, "an inspection", &body.code))?;
-            let inspection = Inspection::try_from(row)?;
-            audit::record::<(), _>(
-                conn,
-                &actor,
-                "create",
-                Inspection::ENTITY,
-                inspection.id,
-                None,
-                Some(&inspection),
-            )
-            .await?;
-            Ok(inspection)
+            Ok(row.id)
         })
-        .await?;
+    })
+    .await?;
     Ok(created_record(
         format!("/api/v1/inspections/{}", inspection.id),
         &inspection,
@@ -389,60 +378,56 @@ pub async fn update_inspection(
     let (id, patch) = (*id, body.0);
     let actor = ctx.actor();
     let mut conn = state.conn().await?;
-    let inspection = conn
-        .transaction::<Inspection, ApiError, _>(async move |conn| {
-            let before: Inspection = write::lock(conn, id, Some(&if_match)).await?;
-            let mut errors = Errors::new();
-            let code = patch.code.required("/code", &mut errors.0);
-            let kind = patch.kind.required("/kind", &mut errors.0);
-            let title = patch.title.required("/title", &mut errors.0);
-            let inspectorates = patch
-                .inspectorates
-                .required("/inspectorates", &mut errors.0);
-            let published_on = patch.published_on.nullable();
-            let reference = patch.reference.nullable();
-            if let Some(c) = &code {
-                errors.code("/code", c);
-            }
-            if let Some(t) = &title {
-                errors.text("/title", t, 300);
-            }
-            check_list(
-                &mut errors,
-                "/inspectorates",
-                inspectorates.as_deref().unwrap_or_default(),
-                200,
-            );
-            if published_on.flatten().is_some_and(|d| !sensible_date(d)) {
-                errors.rule("/published_on", DATE_RANGE_MESSAGE);
-            }
-            errors.opt_text("/reference", reference.clone().flatten().as_deref(), 100);
-            errors.finish()?;
-            let changes = InspectionChanges {
-                code: code.clone(),
-                kind: kind.map(|k| k.as_str().into()),
-                title: title.map(|t| t.trim().into()),
-                inspectorates,
-                published_on,
-                reference,
-            };
-            db::update(conn, id, &changes).await.map_err(|e| {
-                duplicate(e, "an inspection", code.as_deref().unwrap_or(&before.code))
-            })?;
-            let after = Inspection::load(conn, id).await?;
-            audit::record(
-                conn,
-                &actor,
-                "update",
-                Inspection::ENTITY,
-                id,
-                Some(&before),
-                Some(&after),
-            )
-            .await?;
-            Ok(after)
-        })
-        .await?;
+    let inspection = write::change::<Inspection, _>(
+        &mut conn,
+        &actor,
+        id,
+        Some(&if_match),
+        "update",
+        move |conn, before| {
+            Box::pin(async move {
+                let mut errors = Errors::new();
+                let code = patch.code.required("/code", &mut errors.0);
+                let kind = patch.kind.required("/kind", &mut errors.0);
+                let title = patch.title.required("/title", &mut errors.0);
+                let inspectorates = patch
+                    .inspectorates
+                    .required("/inspectorates", &mut errors.0);
+                let published_on = patch.published_on.nullable();
+                let reference = patch.reference.nullable();
+                if let Some(c) = &code {
+                    errors.code("/code", c);
+                }
+                if let Some(t) = &title {
+                    errors.text("/title", t, 300);
+                }
+                check_list(
+                    &mut errors,
+                    "/inspectorates",
+                    inspectorates.as_deref().unwrap_or_default(),
+                    200,
+                );
+                if published_on.flatten().is_some_and(|d| !sensible_date(d)) {
+                    errors.rule("/published_on", DATE_RANGE_MESSAGE);
+                }
+                errors.opt_text("/reference", reference.clone().flatten().as_deref(), 100);
+                errors.finish()?;
+                let changes = InspectionChanges {
+                    code: code.clone(),
+                    kind: kind.map(|k| k.as_str().into()),
+                    title: title.map(|t| t.trim().into()),
+                    inspectorates,
+                    published_on,
+                    reference,
+                };
+                db::update(conn, id, &changes).await.map_err(|e| {
+                    duplicate(e, "an inspection", code.as_deref().unwrap_or(&before.code))
+                })?;
+                Ok(())
+            })
+        },
+    )
+    .await?;
     Ok(ok_record(&inspection))
 }
 
@@ -644,8 +629,8 @@ pub async fn create_judgement(
     let (inspection_id, body) = (*id, body.0);
     let actor = ctx.actor();
     let mut conn = state.conn().await?;
-    let judgement = conn
-        .transaction::<Judgement, ApiError, _>(async move |conn| {
+    let judgement = write::create::<Judgement, _>(&mut conn, &actor, move |conn| {
+        Box::pin(async move {
             Inspection::load(conn, inspection_id).await?;
             let mut errors = Errors::new();
             errors.code("/code", &body.code);
@@ -678,20 +663,10 @@ pub async fn create_judgement(
             )
             .await
             .map_err(|e| duplicate(e, "a judgement", &body.code))?;
-            let judgement = Judgement::try_from(row)?;
-            audit::record::<(), _>(
-                conn,
-                &actor,
-                "create",
-                Judgement::ENTITY,
-                judgement.id,
-                None,
-                Some(&judgement),
-            )
-            .await?;
-            Ok(judgement)
+            Ok(row.id)
         })
-        .await?;
+    })
+    .await?;
     Ok(created_record(
         format!("/api/v1/judgements/{}", judgement.id),
         &judgement,
@@ -974,8 +949,8 @@ pub async fn create_recommendation(
     let body = body.0;
     let actor = ctx.actor();
     let mut conn = state.conn().await?;
-    let rec = conn
-        .transaction::<Recommendation, ApiError, _>(async move |conn| {
+    let rec = write::create::<Recommendation, _>(&mut conn, &actor, move |conn| {
+        Box::pin(async move {
             let mut errors = Errors::new();
             errors.code("/code", &body.code);
             errors.text("/text", &body.text, 2000);
@@ -1001,20 +976,10 @@ pub async fn create_recommendation(
             )
             .await
             .map_err(|e| duplicate(e, "a recommendation", &body.code))?;
-            let rec = recommendation_dtos(conn, vec![row]).await?.remove(0);
-            audit::record::<(), _>(
-                conn,
-                &actor,
-                "create",
-                Recommendation::ENTITY,
-                rec.id,
-                None,
-                Some(&rec),
-            )
-            .await?;
-            Ok(rec)
+            Ok(row.id)
         })
-        .await?;
+    })
+    .await?;
     Ok(created_record(
         format!("/api/v1/recommendations/{}", rec.id),
         &rec,
@@ -1053,56 +1018,52 @@ pub async fn update_recommendation(
     let (id, patch) = (*id, body.0);
     let actor = ctx.actor();
     let mut conn = state.conn().await?;
-    let rec = conn
-        .transaction::<Recommendation, ApiError, _>(async move |conn| {
-            let before: Recommendation = write::lock(conn, id, Some(&if_match)).await?;
-            let mut errors = Errors::new();
-            let code = patch.code.required("/code", &mut errors.0);
-            let text = patch.text.required("/text", &mut errors.0);
-            let timeframe = patch.timeframe.required("/timeframe", &mut errors.0);
-            let addressee = patch.addressee.nullable();
-            let due_on = patch.due_on.nullable();
-            if let Some(c) = &code {
-                errors.code("/code", c);
-            }
-            if let Some(t) = &text {
-                errors.text("/text", t, 2000);
-            }
-            errors.opt_text("/addressee", addressee.clone().flatten().as_deref(), 300);
-            if due_on.flatten().is_some_and(|d| !sensible_date(d)) {
-                errors.rule("/due_on", DATE_RANGE_MESSAGE);
-            }
-            errors.finish()?;
-            let changes = RecommendationChanges {
-                code: code.clone(),
-                text: text.map(|t| t.trim().into()),
-                timeframe: timeframe.map(|t| t.as_str().into()),
-                addressee,
-                due_on,
-            };
-            recommendation_queries::update(conn, id, &changes)
-                .await
-                .map_err(|e| {
-                    duplicate(
-                        e,
-                        "a recommendation",
-                        code.as_deref().unwrap_or(&before.code),
-                    )
-                })?;
-            let after = Recommendation::load(conn, id).await?;
-            audit::record(
-                conn,
-                &actor,
-                "update",
-                Recommendation::ENTITY,
-                id,
-                Some(&before),
-                Some(&after),
-            )
-            .await?;
-            Ok(after)
-        })
-        .await?;
+    let rec = write::change::<Recommendation, _>(
+        &mut conn,
+        &actor,
+        id,
+        Some(&if_match),
+        "update",
+        move |conn, before| {
+            Box::pin(async move {
+                let mut errors = Errors::new();
+                let code = patch.code.required("/code", &mut errors.0);
+                let text = patch.text.required("/text", &mut errors.0);
+                let timeframe = patch.timeframe.required("/timeframe", &mut errors.0);
+                let addressee = patch.addressee.nullable();
+                let due_on = patch.due_on.nullable();
+                if let Some(c) = &code {
+                    errors.code("/code", c);
+                }
+                if let Some(t) = &text {
+                    errors.text("/text", t, 2000);
+                }
+                errors.opt_text("/addressee", addressee.clone().flatten().as_deref(), 300);
+                if due_on.flatten().is_some_and(|d| !sensible_date(d)) {
+                    errors.rule("/due_on", DATE_RANGE_MESSAGE);
+                }
+                errors.finish()?;
+                let changes = RecommendationChanges {
+                    code: code.clone(),
+                    text: text.map(|t| t.trim().into()),
+                    timeframe: timeframe.map(|t| t.as_str().into()),
+                    addressee,
+                    due_on,
+                };
+                recommendation_queries::update(conn, id, &changes)
+                    .await
+                    .map_err(|e| {
+                        duplicate(
+                            e,
+                            "a recommendation",
+                            code.as_deref().unwrap_or(&before.code),
+                        )
+                    })?;
+                Ok(())
+            })
+        },
+    )
+    .await?;
     Ok(ok_record(&rec))
 }
 

@@ -3,7 +3,7 @@
 
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -13,7 +13,6 @@ use crate::api::objectives::{objective_refs, ObjectiveRef};
 use crate::api::organisations::{check_org_ids, org_refs, OrganisationRef};
 use crate::api::progress::{self, ProgressUpdate, ProgressUpdatePage};
 use crate::auth::{AuthUser, Role};
-use crate::db::audit;
 use crate::db::milestones::{self as db, MilestoneChanges, MilestoneRow, NewMilestoneRow};
 use crate::db::progress::Deliverable;
 use crate::db::sql::DynSql;
@@ -439,8 +438,8 @@ pub async fn create_milestone(
     let body = body.0;
     let actor = ctx.actor();
     let mut conn = state.conn().await?;
-    let milestone = conn
-        .transaction::<Milestone, ApiError, _>(async move |conn| {
+    let milestone = write::create::<Milestone, _>(&mut conn, &actor, move |conn| {
+        Box::pin(async move {
             let mut errors = Errors::new();
             errors.code("/code", &body.code);
             errors.text("/title", &body.title, 500);
@@ -477,20 +476,10 @@ pub async fn create_milestone(
             )
             .await
             .map_err(|e| duplicate(e, &body.code))?;
-            let milestone = to_dtos(conn, vec![row], today()).await?.remove(0);
-            audit::record::<(), _>(
-                conn,
-                &actor,
-                "create",
-                Milestone::ENTITY,
-                milestone.id,
-                None,
-                Some(&milestone),
-            )
-            .await?;
-            Ok(milestone)
+            Ok(row.id)
         })
-        .await?;
+    })
+    .await?;
     Ok(created_record(
         format!("/api/v1/milestones/{}", milestone.id),
         &milestone,
@@ -530,68 +519,64 @@ pub async fn update_milestone(
     let (id, patch) = (*id, body.0);
     let actor = ctx.actor();
     let mut conn = state.conn().await?;
-    let milestone = conn
-        .transaction::<Milestone, ApiError, _>(async move |conn| {
-            let before: Milestone = write::lock(conn, id, Some(&if_match)).await?;
-            let mut errors = Errors::new();
-            let code = patch.code.required("/code", &mut errors.0);
-            let title = patch.title.required("/title", &mut errors.0);
-            let financial_year = patch
-                .financial_year
-                .required("/financial_year", &mut errors.0);
-            let sequence = patch.sequence.nullable();
-            let due_on = patch.due_on.nullable();
-            let due_original = patch.due_original.nullable();
-            let lead = patch.lead_organisation_id.nullable();
-            let notes = patch.notes.nullable();
-            if let Some(c) = &code {
-                errors.code("/code", c);
-            }
-            if let Some(t) = &title {
-                errors.text("/title", t, 500);
-            }
-            if let Some(fy) = &financial_year {
-                check_financial_year(&mut errors, fy);
-            }
-            check_due(&mut errors, due_on.flatten());
-            errors.opt_text(
-                "/due_original",
-                due_original.clone().flatten().as_deref(),
-                100,
-            );
-            errors.opt_text("/notes", notes.clone().flatten().as_deref(), 4000);
-            if let Some(Some(o)) = lead {
-                check_org_ids(conn, &mut errors, &[("/lead_organisation_id", o)]).await?;
-            }
-            errors.finish()?;
-            let changes = MilestoneChanges {
-                code: code.clone(),
-                title: title.map(|t| t.trim().into()),
-                financial_year,
-                sequence,
-                due_on,
-                due_original,
-                lead_organisation_id: lead,
-                notes,
-                ..MilestoneChanges::default()
-            };
-            db::update(conn, id, &changes)
-                .await
-                .map_err(|e| duplicate(e, code.as_deref().unwrap_or(&before.code)))?;
-            let after = Milestone::load(conn, id).await?;
-            audit::record(
-                conn,
-                &actor,
-                "update",
-                Milestone::ENTITY,
-                id,
-                Some(&before),
-                Some(&after),
-            )
-            .await?;
-            Ok(after)
-        })
-        .await?;
+    let milestone = write::change::<Milestone, _>(
+        &mut conn,
+        &actor,
+        id,
+        Some(&if_match),
+        "update",
+        move |conn, before| {
+            Box::pin(async move {
+                let mut errors = Errors::new();
+                let code = patch.code.required("/code", &mut errors.0);
+                let title = patch.title.required("/title", &mut errors.0);
+                let financial_year = patch
+                    .financial_year
+                    .required("/financial_year", &mut errors.0);
+                let sequence = patch.sequence.nullable();
+                let due_on = patch.due_on.nullable();
+                let due_original = patch.due_original.nullable();
+                let lead = patch.lead_organisation_id.nullable();
+                let notes = patch.notes.nullable();
+                if let Some(c) = &code {
+                    errors.code("/code", c);
+                }
+                if let Some(t) = &title {
+                    errors.text("/title", t, 500);
+                }
+                if let Some(fy) = &financial_year {
+                    check_financial_year(&mut errors, fy);
+                }
+                check_due(&mut errors, due_on.flatten());
+                errors.opt_text(
+                    "/due_original",
+                    due_original.clone().flatten().as_deref(),
+                    100,
+                );
+                errors.opt_text("/notes", notes.clone().flatten().as_deref(), 4000);
+                if let Some(Some(o)) = lead {
+                    check_org_ids(conn, &mut errors, &[("/lead_organisation_id", o)]).await?;
+                }
+                errors.finish()?;
+                let changes = MilestoneChanges {
+                    code: code.clone(),
+                    title: title.map(|t| t.trim().into()),
+                    financial_year,
+                    sequence,
+                    due_on,
+                    due_original,
+                    lead_organisation_id: lead,
+                    notes,
+                    ..MilestoneChanges::default()
+                };
+                db::update(conn, id, &changes)
+                    .await
+                    .map_err(|e| duplicate(e, code.as_deref().unwrap_or(&before.code)))?;
+                Ok(())
+            })
+        },
+    )
+    .await?;
     Ok(ok_record(&milestone))
 }
 

@@ -522,8 +522,8 @@ pub async fn create_objective(
     let body = body.0;
     let actor = ctx.actor();
     let mut conn = state.conn().await?;
-    let objective = conn
-        .transaction::<Objective, ApiError, _>(async move |conn| {
+    let objective = write::create::<Objective, _>(&mut conn, &actor, move |conn| {
+        Box::pin(async move {
             let mut errors = Errors::new();
             errors.code("/code", &body.code);
             errors.text("/title", &body.title, 300);
@@ -578,20 +578,10 @@ pub async fn create_objective(
             .await
             .map_err(|e| duplicate(e, &body.code))?;
             db::set_priorities(conn, row.id, &body.priority_ids).await?;
-            let objective = to_dtos(conn, vec![row], today()).await?.remove(0);
-            audit::record::<(), _>(
-                conn,
-                &actor,
-                "create",
-                Objective::ENTITY,
-                objective.id,
-                None,
-                Some(&objective),
-            )
-            .await?;
-            Ok(objective)
+            Ok(row.id)
         })
-        .await?;
+    })
+    .await?;
     Ok(created_record(
         format!("/api/v1/objectives/{}", objective.id),
         &objective,
@@ -630,114 +620,110 @@ pub async fn update_objective(
     let (id, patch) = (*id, body.0);
     let actor = ctx.actor();
     let mut conn = state.conn().await?;
-    let objective = conn
-        .transaction::<Objective, ApiError, _>(async move |conn| {
-            let before: Objective = write::lock(conn, id, Some(&if_match)).await?;
-            let mut errors = Errors::new();
-            let plan_id = patch.plan_id.required("/plan_id", &mut errors.0);
-            let code = patch.code.required("/code", &mut errors.0);
-            let kind = patch.kind.required("/kind", &mut errors.0);
-            let title = patch.title.required("/title", &mut errors.0);
-            let priority_ids = patch.priority_ids.required("/priority_ids", &mut errors.0);
-            let cypp = patch
-                .cypp_priority_refs
-                .required("/cypp_priority_refs", &mut errors.0);
-            let xrefs = patch
-                .cross_referenced_plan_codes
-                .required("/cross_referenced_plan_codes", &mut errors.0);
-            let description = patch.description.nullable();
-            let lead = patch.lead_organisation_id.nullable();
-            let officer = patch.responsible_officer.nullable();
-            let risk_initial = patch.risk_initial.nullable();
-            let risk_residual = patch.risk_residual.nullable();
-            let due_on = patch.due_on.nullable();
-            let strategy_method = patch.strategy_method.nullable();
-            if let Some(c) = &code {
-                errors.code("/code", c);
-            }
-            if let Some(t) = &title {
-                errors.text("/title", t, 300);
-            }
-            errors.opt_text(
-                "/description",
-                description.clone().flatten().as_deref(),
-                4000,
-            );
-            errors.opt_text(
-                "/responsible_officer",
-                officer.clone().flatten().as_deref(),
-                200,
-            );
-            errors.opt_text(
-                "/strategy_method",
-                strategy_method.clone().flatten().as_deref(),
-                2000,
-            );
-            check_codes(
-                &mut errors,
-                "/cypp_priority_refs",
-                cypp.as_deref().unwrap_or_default(),
-            );
-            check_codes(
-                &mut errors,
-                "/cross_referenced_plan_codes",
-                xrefs.as_deref().unwrap_or_default(),
-            );
-            check_risk(
-                &mut errors,
-                risk_initial.unwrap_or(before.risk_initial),
-                risk_residual.unwrap_or(before.risk_residual),
-            );
-            if due_on.flatten().is_some_and(|d| !sensible_date(d)) {
-                errors.rule("/due_on", DATE_RANGE_MESSAGE);
-            }
-            if let Some(p) = plan_id {
-                if plan_refs(conn, [p]).await?.is_empty() {
-                    errors.unknown("/plan_id", "no plan has this id");
+    let objective = write::change::<Objective, _>(
+        &mut conn,
+        &actor,
+        id,
+        Some(&if_match),
+        "update",
+        move |conn, before| {
+            Box::pin(async move {
+                let mut errors = Errors::new();
+                let plan_id = patch.plan_id.required("/plan_id", &mut errors.0);
+                let code = patch.code.required("/code", &mut errors.0);
+                let kind = patch.kind.required("/kind", &mut errors.0);
+                let title = patch.title.required("/title", &mut errors.0);
+                let priority_ids = patch.priority_ids.required("/priority_ids", &mut errors.0);
+                let cypp = patch
+                    .cypp_priority_refs
+                    .required("/cypp_priority_refs", &mut errors.0);
+                let xrefs = patch
+                    .cross_referenced_plan_codes
+                    .required("/cross_referenced_plan_codes", &mut errors.0);
+                let description = patch.description.nullable();
+                let lead = patch.lead_organisation_id.nullable();
+                let officer = patch.responsible_officer.nullable();
+                let risk_initial = patch.risk_initial.nullable();
+                let risk_residual = patch.risk_residual.nullable();
+                let due_on = patch.due_on.nullable();
+                let strategy_method = patch.strategy_method.nullable();
+                if let Some(c) = &code {
+                    errors.code("/code", c);
                 }
-            }
-            if let Some(Some(o)) = lead {
-                check_org_ids(conn, &mut errors, &[("/lead_organisation_id", o)]).await?;
-            }
-            if let Some(ids) = &priority_ids {
-                check_priorities(conn, &mut errors, ids).await?;
-            }
-            errors.finish()?;
-            let changes = ObjectiveChanges {
-                plan_id,
-                code: code.clone(),
-                kind: kind.map(|k| k.as_str().into()),
-                title: title.map(|t| t.trim().into()),
-                description,
-                lead_organisation_id: lead,
-                responsible_officer: officer,
-                cypp_priority_refs: cypp,
-                cross_referenced_plan_codes: xrefs,
-                risk_initial,
-                risk_residual,
-                due_on,
-                strategy_method,
-            };
-            db::update(conn, id, &changes)
-                .await
-                .map_err(|e| duplicate(e, code.as_deref().unwrap_or(&before.code)))?;
-            if let Some(ids) = &priority_ids {
-                db::set_priorities(conn, id, ids).await?;
-            }
-            let after = Objective::load(conn, id).await?;
-            audit::record(
-                conn,
-                &actor,
-                "update",
-                Objective::ENTITY,
-                id,
-                Some(&before),
-                Some(&after),
-            )
-            .await?;
-            Ok(after)
-        })
-        .await?;
+                if let Some(t) = &title {
+                    errors.text("/title", t, 300);
+                }
+                errors.opt_text(
+                    "/description",
+                    description.clone().flatten().as_deref(),
+                    4000,
+                );
+                errors.opt_text(
+                    "/responsible_officer",
+                    officer.clone().flatten().as_deref(),
+                    200,
+                );
+                errors.opt_text(
+                    "/strategy_method",
+                    strategy_method.clone().flatten().as_deref(),
+                    2000,
+                );
+                check_codes(
+                    &mut errors,
+                    "/cypp_priority_refs",
+                    cypp.as_deref().unwrap_or_default(),
+                );
+                check_codes(
+                    &mut errors,
+                    "/cross_referenced_plan_codes",
+                    xrefs.as_deref().unwrap_or_default(),
+                );
+                check_risk(
+                    &mut errors,
+                    risk_initial.unwrap_or(before.risk_initial),
+                    risk_residual.unwrap_or(before.risk_residual),
+                );
+                if due_on.flatten().is_some_and(|d| !sensible_date(d)) {
+                    errors.rule("/due_on", DATE_RANGE_MESSAGE);
+                }
+                if let Some(p) = plan_id {
+                    if plan_refs(conn, [p]).await?.is_empty() {
+                        errors.unknown("/plan_id", "no plan has this id");
+                    }
+                }
+                if let Some(Some(o)) = lead {
+                    check_org_ids(conn, &mut errors, &[("/lead_organisation_id", o)]).await?;
+                }
+                if let Some(ids) = &priority_ids {
+                    check_priorities(conn, &mut errors, ids).await?;
+                }
+                errors.finish()?;
+                let changes = ObjectiveChanges {
+                    plan_id,
+                    code: code.clone(),
+                    kind: kind.map(|k| k.as_str().into()),
+                    title: title.map(|t| t.trim().into()),
+                    description,
+                    lead_organisation_id: lead,
+                    responsible_officer: officer,
+                    cypp_priority_refs: cypp,
+                    cross_referenced_plan_codes: xrefs,
+                    risk_initial,
+                    risk_residual,
+                    due_on,
+                    strategy_method,
+                };
+                db::update(conn, id, &changes)
+                    .await
+                    .map_err(|e| duplicate(e, code.as_deref().unwrap_or(&before.code)))?;
+                if let Some(ids) = &priority_ids {
+                    db::set_priorities(conn, id, ids).await?;
+                }
+                Ok(())
+            })
+        },
+    )
+    .await?;
     Ok(ok_record(&objective))
 }
 
@@ -1025,8 +1011,8 @@ pub async fn create_objective_risk(
     let (objective_id, body) = (*id, body.0);
     let actor = ctx.actor();
     let mut conn = state.conn().await?;
-    let risk = conn
-        .transaction::<Risk, ApiError, _>(async move |conn| {
+    let risk = write::create::<Risk, _>(&mut conn, &actor, move |conn| {
+        Box::pin(async move {
             db::find(conn, objective_id)
                 .await
                 .map_err(|e| not_found(e, "objective", objective_id))?;
@@ -1052,20 +1038,10 @@ pub async fn create_objective_risk(
             )
             .await
             .map_err(|e| risk_duplicate(e, &body.code))?;
-            let risk = Risk::from(row);
-            audit::record::<(), _>(
-                conn,
-                &actor,
-                "create",
-                Risk::ENTITY,
-                risk.id,
-                None,
-                Some(&risk),
-            )
-            .await?;
-            Ok(risk)
+            Ok(row.id)
         })
-        .await?;
+    })
+    .await?;
     Ok(created_record(format!("/api/v1/risks/{}", risk.id), &risk))
 }
 
@@ -1122,58 +1098,54 @@ pub async fn update_risk(
     let (id, patch) = (*id, body.0);
     let actor = ctx.actor();
     let mut conn = state.conn().await?;
-    let risk = conn
-        .transaction::<Risk, ApiError, _>(async move |conn| {
-            let before: Risk = write::lock(conn, id, Some(&if_match)).await?;
-            let mut errors = Errors::new();
-            let code = patch.code.required("/code", &mut errors.0);
-            let title = patch.title.required("/title", &mut errors.0);
-            let measures = patch
-                .treatment_measures
-                .required("/treatment_measures", &mut errors.0);
-            let (initial, residual) = (
-                patch.risk_initial.nullable(),
-                patch.risk_residual.nullable(),
-            );
-            if let Some(c) = &code {
-                errors.code("/code", c);
-            }
-            if let Some(t) = &title {
-                errors.text("/title", t, 300);
-            }
-            for (i, m) in measures.iter().flatten().enumerate() {
-                errors.text(&format!("/treatment_measures/{i}"), m, 1000);
-            }
-            check_risk(
-                &mut errors,
-                initial.unwrap_or(before.risk_initial),
-                residual.unwrap_or(before.risk_residual),
-            );
-            errors.finish()?;
-            let changes = RiskChanges {
-                code: code.clone(),
-                title: title.map(|t| t.trim().into()),
-                treatment_measures: measures,
-                risk_initial: initial,
-                risk_residual: residual,
-            };
-            risk_queries::update(conn, id, &changes)
-                .await
-                .map_err(|e| risk_duplicate(e, code.as_deref().unwrap_or(&before.code)))?;
-            let after = Risk::load(conn, id).await?;
-            audit::record(
-                conn,
-                &actor,
-                "update",
-                Risk::ENTITY,
-                id,
-                Some(&before),
-                Some(&after),
-            )
-            .await?;
-            Ok(after)
-        })
-        .await?;
+    let risk = write::change::<Risk, _>(
+        &mut conn,
+        &actor,
+        id,
+        Some(&if_match),
+        "update",
+        move |conn, before| {
+            Box::pin(async move {
+                let mut errors = Errors::new();
+                let code = patch.code.required("/code", &mut errors.0);
+                let title = patch.title.required("/title", &mut errors.0);
+                let measures = patch
+                    .treatment_measures
+                    .required("/treatment_measures", &mut errors.0);
+                let (initial, residual) = (
+                    patch.risk_initial.nullable(),
+                    patch.risk_residual.nullable(),
+                );
+                if let Some(c) = &code {
+                    errors.code("/code", c);
+                }
+                if let Some(t) = &title {
+                    errors.text("/title", t, 300);
+                }
+                for (i, m) in measures.iter().flatten().enumerate() {
+                    errors.text(&format!("/treatment_measures/{i}"), m, 1000);
+                }
+                check_risk(
+                    &mut errors,
+                    initial.unwrap_or(before.risk_initial),
+                    residual.unwrap_or(before.risk_residual),
+                );
+                errors.finish()?;
+                let changes = RiskChanges {
+                    code: code.clone(),
+                    title: title.map(|t| t.trim().into()),
+                    treatment_measures: measures,
+                    risk_initial: initial,
+                    risk_residual: residual,
+                };
+                risk_queries::update(conn, id, &changes)
+                    .await
+                    .map_err(|e| risk_duplicate(e, code.as_deref().unwrap_or(&before.code)))?;
+                Ok(())
+            })
+        },
+    )
+    .await?;
     Ok(ok_record(&risk))
 }
 

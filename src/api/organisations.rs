@@ -3,14 +3,13 @@
 
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::auth::{AuthUser, Role};
-use crate::db::audit;
 use crate::db::organisations::{
     self as db, NewOrganisationRow, OrganisationChanges, OrganisationRow,
 };
@@ -315,8 +314,8 @@ pub async fn create_organisation(
     let body = body.0;
     let mut conn = state.conn().await?;
     let actor = ctx.actor();
-    let org = conn
-        .transaction::<Organisation, ApiError, _>(async move |conn| {
+    let org = write::create::<Organisation, _>(&mut conn, &actor, move |conn| {
+        Box::pin(async move {
             let mut errors = Errors::new();
             errors.code("/code", &body.code);
             errors.text("/name", &body.name, 200);
@@ -336,20 +335,10 @@ pub async fn create_organisation(
             )
             .await
             .map_err(|e| duplicate_code(e, &body.code))?;
-            let org = to_dtos(conn, vec![row]).await?.remove(0);
-            audit::record::<(), _>(
-                conn,
-                &actor,
-                "create",
-                Organisation::ENTITY,
-                org.id,
-                None,
-                Some(&org),
-            )
-            .await?;
-            Ok(org)
+            Ok(row.id)
         })
-        .await?;
+    })
+    .await?;
     Ok(created_record(
         format!("/api/v1/organisations/{}", org.id),
         &org,
@@ -395,47 +384,43 @@ pub async fn update_organisation(
     let (id, patch) = (*id, body.0);
     let mut conn = state.conn().await?;
     let actor = ctx.actor();
-    let org = conn
-        .transaction::<Organisation, ApiError, _>(async move |conn| {
-            let before: Organisation = write::lock(conn, id, Some(&if_match)).await?;
-            let mut errors = Errors::new();
-            let code = patch.code.required("/code", &mut errors.0);
-            let name = patch.name.required("/name", &mut errors.0);
-            let kind = patch.kind.required("/kind", &mut errors.0);
-            let parent_id = patch.parent_id.nullable();
-            if let Some(c) = &code {
-                errors.code("/code", c);
-            }
-            if let Some(n) = &name {
-                errors.text("/name", n, 200);
-            }
-            if let Some(Some(p)) = parent_id {
-                check_parent(conn, &mut errors, p, Some(id)).await?;
-            }
-            errors.finish()?;
-            let changes = OrganisationChanges {
-                code: code.clone(),
-                name: name.map(|n| n.trim().to_string()),
-                kind: kind.map(|k| k.as_str().to_string()),
-                parent_id,
-            };
-            db::update(conn, id, &changes)
-                .await
-                .map_err(|e| duplicate_code(e, code.as_deref().unwrap_or("")))?;
-            let after = Organisation::load(conn, id).await?;
-            audit::record(
-                conn,
-                &actor,
-                "update",
-                Organisation::ENTITY,
-                id,
-                Some(&before),
-                Some(&after),
-            )
-            .await?;
-            Ok(after)
-        })
-        .await?;
+    let org = write::change::<Organisation, _>(
+        &mut conn,
+        &actor,
+        id,
+        Some(&if_match),
+        "update",
+        move |conn, _before| {
+            Box::pin(async move {
+                let mut errors = Errors::new();
+                let code = patch.code.required("/code", &mut errors.0);
+                let name = patch.name.required("/name", &mut errors.0);
+                let kind = patch.kind.required("/kind", &mut errors.0);
+                let parent_id = patch.parent_id.nullable();
+                if let Some(c) = &code {
+                    errors.code("/code", c);
+                }
+                if let Some(n) = &name {
+                    errors.text("/name", n, 200);
+                }
+                if let Some(Some(p)) = parent_id {
+                    check_parent(conn, &mut errors, p, Some(id)).await?;
+                }
+                errors.finish()?;
+                let changes = OrganisationChanges {
+                    code: code.clone(),
+                    name: name.map(|n| n.trim().to_string()),
+                    kind: kind.map(|k| k.as_str().to_string()),
+                    parent_id,
+                };
+                db::update(conn, id, &changes)
+                    .await
+                    .map_err(|e| duplicate_code(e, code.as_deref().unwrap_or("")))?;
+                Ok(())
+            })
+        },
+    )
+    .await?;
     Ok(ok_record(&org))
 }
 

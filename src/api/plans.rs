@@ -3,7 +3,7 @@
 
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -11,7 +11,6 @@ use uuid::Uuid;
 
 use crate::api::organisations::{check_org_ids, org_refs, OrganisationRef};
 use crate::auth::{AuthUser, Role};
-use crate::db::audit;
 use crate::db::plans::{self as db, NewPlanRow, PlanChanges, PlanRow};
 use crate::db::sql::DynSql;
 use crate::error::{not_found, ApiError, ApiResult, ErrorBody};
@@ -373,8 +372,8 @@ pub async fn create_plan(
     let body = body.0;
     let actor = ctx.actor();
     let mut conn = state.conn().await?;
-    let plan = conn
-        .transaction::<Plan, ApiError, _>(async move |conn| {
+    let plan = write::create::<Plan, _>(&mut conn, &actor, move |conn| {
+        Box::pin(async move {
             let mut errors = Errors::new();
             errors.code("/code", &body.code);
             errors.text("/title", &body.title, 300);
@@ -405,20 +404,10 @@ pub async fn create_plan(
             )
             .await
             .map_err(|e| duplicate(e, &body.code))?;
-            let plan = to_dtos(conn, vec![row]).await?.remove(0);
-            audit::record::<(), _>(
-                conn,
-                &actor,
-                "create",
-                Plan::ENTITY,
-                plan.id,
-                None,
-                Some(&plan),
-            )
-            .await?;
-            Ok(plan)
+            Ok(row.id)
         })
-        .await?;
+    })
+    .await?;
     Ok(created_record(format!("/api/v1/plans/{}", plan.id), &plan))
 }
 
@@ -454,65 +443,61 @@ pub async fn update_plan(
     let (id, patch) = (*id, body.0);
     let actor = ctx.actor();
     let mut conn = state.conn().await?;
-    let plan = conn
-        .transaction::<Plan, ApiError, _>(async move |conn| {
-            let before: Plan = write::lock(conn, id, Some(&if_match)).await?;
-            let mut errors = Errors::new();
-            let code = patch.code.required("/code", &mut errors.0);
-            let title = patch.title.required("/title", &mut errors.0);
-            let kind = patch.kind.required("/kind", &mut errors.0);
-            let owner = patch
-                .owner_organisation_id
-                .required("/owner_organisation_id", &mut errors.0);
-            let starts_on = patch.starts_on.required("/starts_on", &mut errors.0);
-            let ends_on = patch.ends_on.required("/ends_on", &mut errors.0);
-            let status = patch.status.required("/status", &mut errors.0);
-            let predecessor = patch.predecessor_id.nullable();
-            if let Some(c) = &code {
-                errors.code("/code", c);
-            }
-            if let Some(t) = &title {
-                errors.text("/title", t, 300);
-            }
-            check_dates(
-                &mut errors,
-                starts_on.unwrap_or(before.starts_on),
-                ends_on.unwrap_or(before.ends_on),
-            );
-            if let Some(o) = owner {
-                check_org_ids(conn, &mut errors, &[("/owner_organisation_id", o)]).await?;
-            }
-            if let Some(Some(p)) = predecessor {
-                check_predecessor(conn, &mut errors, p, Some(id)).await?;
-            }
-            errors.finish()?;
-            let changes = PlanChanges {
-                code: code.clone(),
-                title: title.map(|t| t.trim().to_string()),
-                kind: kind.map(|k| k.as_str().into()),
-                owner_organisation_id: owner,
-                starts_on,
-                ends_on,
-                status: status.map(|s| s.as_str().into()),
-                predecessor_id: predecessor,
-            };
-            db::update(conn, id, &changes)
-                .await
-                .map_err(|e| duplicate(e, code.as_deref().unwrap_or("")))?;
-            let after = Plan::load(conn, id).await?;
-            audit::record(
-                conn,
-                &actor,
-                "update",
-                Plan::ENTITY,
-                id,
-                Some(&before),
-                Some(&after),
-            )
-            .await?;
-            Ok(after)
-        })
-        .await?;
+    let plan = write::change::<Plan, _>(
+        &mut conn,
+        &actor,
+        id,
+        Some(&if_match),
+        "update",
+        move |conn, before| {
+            Box::pin(async move {
+                let mut errors = Errors::new();
+                let code = patch.code.required("/code", &mut errors.0);
+                let title = patch.title.required("/title", &mut errors.0);
+                let kind = patch.kind.required("/kind", &mut errors.0);
+                let owner = patch
+                    .owner_organisation_id
+                    .required("/owner_organisation_id", &mut errors.0);
+                let starts_on = patch.starts_on.required("/starts_on", &mut errors.0);
+                let ends_on = patch.ends_on.required("/ends_on", &mut errors.0);
+                let status = patch.status.required("/status", &mut errors.0);
+                let predecessor = patch.predecessor_id.nullable();
+                if let Some(c) = &code {
+                    errors.code("/code", c);
+                }
+                if let Some(t) = &title {
+                    errors.text("/title", t, 300);
+                }
+                check_dates(
+                    &mut errors,
+                    starts_on.unwrap_or(before.starts_on),
+                    ends_on.unwrap_or(before.ends_on),
+                );
+                if let Some(o) = owner {
+                    check_org_ids(conn, &mut errors, &[("/owner_organisation_id", o)]).await?;
+                }
+                if let Some(Some(p)) = predecessor {
+                    check_predecessor(conn, &mut errors, p, Some(id)).await?;
+                }
+                errors.finish()?;
+                let changes = PlanChanges {
+                    code: code.clone(),
+                    title: title.map(|t| t.trim().to_string()),
+                    kind: kind.map(|k| k.as_str().into()),
+                    owner_organisation_id: owner,
+                    starts_on,
+                    ends_on,
+                    status: status.map(|s| s.as_str().into()),
+                    predecessor_id: predecessor,
+                };
+                db::update(conn, id, &changes)
+                    .await
+                    .map_err(|e| duplicate(e, code.as_deref().unwrap_or("")))?;
+                Ok(())
+            })
+        },
+    )
+    .await?;
     Ok(ok_record(&plan))
 }
 

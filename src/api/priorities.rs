@@ -4,7 +4,7 @@
 
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -12,7 +12,6 @@ use uuid::Uuid;
 
 use crate::api::plans::{plan_refs, PlanRef};
 use crate::auth::{AuthUser, Role};
-use crate::db::audit;
 use crate::db::priorities::{self as db, NewPriorityRow, PriorityChanges, PriorityRow};
 use crate::error::not_found;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -336,8 +335,8 @@ pub async fn create_priority(
     let body = body.0;
     let actor = ctx.actor();
     let mut conn = state.conn().await?;
-    let priority = conn
-        .transaction::<Priority, ApiError, _>(async move |conn| {
+    let priority = write::create::<Priority, _>(&mut conn, &actor, move |conn| {
+        Box::pin(async move {
             let mut errors = Errors::new();
             errors.code("/code", &body.code);
             errors.text("/title", &body.title, 300);
@@ -359,20 +358,10 @@ pub async fn create_priority(
             )
             .await
             .map_err(|e| duplicate(e, &body.code))?;
-            let priority = to_dtos(conn, vec![row]).await?.remove(0);
-            audit::record::<(), _>(
-                conn,
-                &actor,
-                "create",
-                Priority::ENTITY,
-                priority.id,
-                None,
-                Some(&priority),
-            )
-            .await?;
-            Ok(priority)
+            Ok(row.id)
         })
-        .await?;
+    })
+    .await?;
     Ok(created_record(
         format!("/api/v1/priorities/{}", priority.id),
         &priority,
@@ -411,59 +400,55 @@ pub async fn update_priority(
     let (id, patch) = (*id, body.0);
     let actor = ctx.actor();
     let mut conn = state.conn().await?;
-    let priority = conn
-        .transaction::<Priority, ApiError, _>(async move |conn| {
-            let before: Priority = write::lock(conn, id, Some(&if_match)).await?;
-            let mut errors = Errors::new();
-            let set = patch.set.required("/set", &mut errors.0);
-            let code = patch.code.required("/code", &mut errors.0);
-            let title = patch.title.required("/title", &mut errors.0);
-            let (number, description) = (patch.number.nullable(), patch.description.nullable());
-            let (parent_id, plan_id) = (patch.parent_id.nullable(), patch.plan_id.nullable());
-            if let Some(c) = &code {
-                errors.code("/code", c);
-            }
-            if let Some(t) = &title {
-                errors.text("/title", t, 300);
-            }
-            if let Some(Some(d)) = &description {
-                errors.text("/description", d, 4000);
-            }
-            check_refs(
-                conn,
-                &mut errors,
-                parent_id.flatten(),
-                plan_id.flatten(),
-                Some(id),
-            )
-            .await?;
-            errors.finish()?;
-            let changes = PriorityChanges {
-                set: set.map(|s| s.as_str().into()),
-                code: code.clone(),
-                number,
-                title: title.map(|t| t.trim().into()),
-                description,
-                parent_id,
-                plan_id,
-            };
-            db::update(conn, id, &changes)
-                .await
-                .map_err(|e| duplicate(e, code.as_deref().unwrap_or(&before.code)))?;
-            let after = Priority::load(conn, id).await?;
-            audit::record(
-                conn,
-                &actor,
-                "update",
-                Priority::ENTITY,
-                id,
-                Some(&before),
-                Some(&after),
-            )
-            .await?;
-            Ok(after)
-        })
-        .await?;
+    let priority = write::change::<Priority, _>(
+        &mut conn,
+        &actor,
+        id,
+        Some(&if_match),
+        "update",
+        move |conn, before| {
+            Box::pin(async move {
+                let mut errors = Errors::new();
+                let set = patch.set.required("/set", &mut errors.0);
+                let code = patch.code.required("/code", &mut errors.0);
+                let title = patch.title.required("/title", &mut errors.0);
+                let (number, description) = (patch.number.nullable(), patch.description.nullable());
+                let (parent_id, plan_id) = (patch.parent_id.nullable(), patch.plan_id.nullable());
+                if let Some(c) = &code {
+                    errors.code("/code", c);
+                }
+                if let Some(t) = &title {
+                    errors.text("/title", t, 300);
+                }
+                if let Some(Some(d)) = &description {
+                    errors.text("/description", d, 4000);
+                }
+                check_refs(
+                    conn,
+                    &mut errors,
+                    parent_id.flatten(),
+                    plan_id.flatten(),
+                    Some(id),
+                )
+                .await?;
+                errors.finish()?;
+                let changes = PriorityChanges {
+                    set: set.map(|s| s.as_str().into()),
+                    code: code.clone(),
+                    number,
+                    title: title.map(|t| t.trim().into()),
+                    description,
+                    parent_id,
+                    plan_id,
+                };
+                db::update(conn, id, &changes)
+                    .await
+                    .map_err(|e| duplicate(e, code.as_deref().unwrap_or(&before.code)))?;
+                Ok(())
+            })
+        },
+    )
+    .await?;
     Ok(ok_record(&priority))
 }
 

@@ -9,7 +9,7 @@ use argon2::Argon2;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -17,14 +17,13 @@ use uuid::Uuid;
 
 use crate::api::organisations::OrganisationRef;
 use crate::auth::{AuthUser, Role};
-use crate::db::audit;
 use crate::db::organisations as org_db;
 use crate::db::service_accounts::{self as db, NewServiceAccountRow, ServiceAccountRow};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::{created_record, new_id, ok_record, Actor, ApiJson, Ctx, Versioned};
 use crate::list::{Filter, FilterKind, ListParams, ListSpec, SortField, SortType};
 use crate::validate::Errors;
-use crate::write::Record;
+use crate::write::{self, Record};
 use crate::{page_schema, AppState};
 
 /// A partner system's account. Its secret is never shown again after creation.
@@ -168,8 +167,8 @@ pub async fn create_account(
         .map_err(|e| ApiError::Internal(e.to_string()))??;
     let client_id = format!("sa_{}", random_token(12));
     let actor = actor.clone();
-    let account = conn
-        .transaction::<ServiceAccount, ApiError, _>(async move |conn| {
+    let account = write::create::<ServiceAccount, _>(conn, &actor, move |conn| {
+        Box::pin(async move {
             let row = db::insert(
                 conn,
                 &NewServiceAccountRow {
@@ -182,20 +181,10 @@ pub async fn create_account(
                 },
             )
             .await?;
-            let account = to_dtos(conn, vec![row]).await?.remove(0);
-            audit::record::<(), _>(
-                conn,
-                &actor,
-                "create",
-                ServiceAccount::ENTITY,
-                account.id,
-                None,
-                Some(&account),
-            )
-            .await?;
-            Ok(account)
+            Ok(row.id)
         })
-        .await?;
+    })
+    .await?;
     Ok(CreatedServiceAccount {
         account,
         client_secret: secret,
