@@ -130,11 +130,18 @@ pub async fn set_archived<R: Record>(
     .await
 }
 
+/// What an upsert found under its natural key: the stored row, its version
+/// and the record as the API shows it (for the audit trail's `before`).
+pub struct Existing<Row, T> {
+    pub row: Row,
+    pub version: i32,
+    pub view: T,
+}
+
 /// Creates or replaces the record of a natural key (a `PUT` of a period's
 /// target, value or commentary): locks the key, finds what is there, checks
-/// `If-Match` against it (an `If-Match` for nothing is a 412), runs `write`
-/// with it and audits the result under `action`. Answers the record and
-/// whether it was created.
+/// `If-Match` against it (an `If-Match` for nothing is a 412), writes, and
+/// audits the result under `action`, all in the caller's transaction.
 pub struct Upsert<'k> {
     /// The table, for the lock.
     pub table: &'static str,
@@ -147,8 +154,10 @@ pub struct Upsert<'k> {
 }
 
 impl Upsert<'_> {
-    /// Runs the upsert; `find` reads the current record (locking it).
-    pub async fn run<T, Find, Write>(
+    /// Runs the upsert: `find` reads what the key holds, `write` creates
+    /// (given `None`) or replaces it. Answers the record and whether it was
+    /// created.
+    pub async fn run<Row, T, Find, Write>(
         &self,
         conn: &mut AsyncPgConnection,
         actor: &Actor,
@@ -157,25 +166,25 @@ impl Upsert<'_> {
         write: Write,
     ) -> ApiResult<(T, bool)>
     where
-        T: Serialize + Versioned + Identified,
-        Find: for<'c> FnOnce(&'c mut AsyncPgConnection) -> Step<'c, Option<T>>,
-        Write: for<'c> FnOnce(&'c mut AsyncPgConnection, Option<&'c T>) -> Step<'c, T>,
+        T: Serialize + Identified,
+        Find: for<'c> FnOnce(&'c mut AsyncPgConnection) -> Step<'c, Option<Existing<Row, T>>>,
+        Write: for<'c> FnOnce(&'c mut AsyncPgConnection, Option<&'c Row>) -> Step<'c, T>,
     {
         records::lock_key(conn, self.table, self.key).await?;
         let existing = find(conn).await?;
         match (if_match, &existing) {
-            (Some(m), Some(e)) => m.check(e.version())?,
+            (Some(m), Some(e)) => m.check(e.version)?,
             (Some(_), None) => return Err(ApiError::PreconditionFailed),
             (None, _) => {}
         }
-        let after = write(conn, existing.as_ref()).await?;
+        let after = write(conn, existing.as_ref().map(|e| &e.row)).await?;
         audit::record(
             conn,
             actor,
             self.action,
             self.entity,
             after.id(),
-            existing.as_ref(),
+            existing.as_ref().map(|e| &e.view),
             Some(&after),
         )
         .await?;

@@ -119,6 +119,12 @@ impl Versioned for Target {
     }
 }
 
+impl write::Identified for Target {
+    fn id(&self) -> Uuid {
+        self.id
+    }
+}
+
 impl Target {
     pub(crate) fn from_row(r: TargetRow) -> ApiResult<Target> {
         Ok(Target {
@@ -224,15 +230,6 @@ pub async fn list_indicator_targets(
     Ok(p.page(items, total)?.respond(&req))
 }
 
-fn check_if_match(if_match: OptionalIfMatch, current: Option<i32>) -> ApiResult<()> {
-    match (if_match.0, current) {
-        (None, _) => Ok(()),
-        (Some(m), Some(v)) => m.check(v),
-        // If-Match names a version of something that does not exist.
-        (Some(_), None) => Err(ApiError::PreconditionFailed),
-    }
-}
-
 /// Set an indicator's target for a period
 ///
 /// Editors and admins. Creates the period's target (201) or replaces it
@@ -274,6 +271,7 @@ pub async fn put_indicator_target(
     let body = body.0;
     let mut conn = state.conn().await?;
     let actor = ctx.actor();
+    let key = [id.to_string(), period.code.clone()];
     let (target, created) = conn
         .transaction::<(Target, bool), ApiError, _>(async move |conn| {
             let indicator = find_live_row(conn, id).await?;
@@ -281,32 +279,48 @@ pub async fn put_indicator_target(
             check_number(&mut errors, "/value", &indicator.unit, body.value);
             let note = opt_note(&mut errors, "/note", &body.note);
             errors.finish()?;
-            records::lock_key(conn, "indicator_targets", &[&id.to_string(), &period.code]).await?;
-            let existing = db::find_target(conn, id, &period.code).await?;
-            check_if_match(if_match, existing.as_ref().map(|t| t.version))?;
-            let before = existing.clone().map(Target::from_row).transpose()?;
-            let row = db::upsert_target(
-                conn,
-                existing.as_ref(),
-                id,
-                &period,
-                body.value,
-                note.as_deref(),
-            )
-            .await
-            .map_err(write::changed_meanwhile)?;
-            let after = Target::from_row(row)?;
-            audit::record(
-                conn,
-                &actor,
-                "target",
-                "indicator_target",
-                after.id,
-                before.as_ref(),
-                Some(&after),
-            )
-            .await?;
-            Ok((after, existing.is_none()))
+            let upsert = write::Upsert {
+                table: "indicator_targets",
+                key: &[&key[0], &key[1]],
+                entity: "indicator_target",
+                action: "target",
+            };
+            let code = period.code.clone();
+            upsert
+                .run(
+                    conn,
+                    &actor,
+                    if_match.0.as_ref(),
+                    move |conn| {
+                        Box::pin(async move {
+                            let row = db::find_target(conn, id, &code).await?;
+                            row.map(|row| {
+                                Ok(write::Existing {
+                                    version: row.version,
+                                    view: Target::from_row(row.clone())?,
+                                    row,
+                                })
+                            })
+                            .transpose()
+                        })
+                    },
+                    move |conn, existing| {
+                        Box::pin(async move {
+                            let row = db::upsert_target(
+                                conn,
+                                existing,
+                                id,
+                                &period,
+                                body.value,
+                                note.as_deref(),
+                            )
+                            .await
+                            .map_err(write::changed_meanwhile)?;
+                            Target::from_row(row)
+                        })
+                    },
+                )
+                .await
         })
         .await?;
     Ok(upserted(
@@ -429,6 +443,12 @@ page_schema!(ValuePage, IndicatorValue);
 impl Versioned for IndicatorValue {
     fn version(&self) -> i32 {
         self.version
+    }
+}
+
+impl write::Identified for IndicatorValue {
+    fn id(&self) -> Uuid {
+        self.id
     }
 }
 
@@ -599,57 +619,74 @@ pub async fn put_indicator_value(
             let note = opt_note(&mut errors, "/note", &body.note);
             errors.finish()?;
             let status = body.status.unwrap_or(ValueStatus::Provisional);
-            records::lock_key(
-                conn,
-                "indicator_values",
-                &[
-                    &id.to_string(),
-                    series.as_str(),
-                    breakdown.as_deref().map_or("", |b| b),
-                    &period.code,
-                    if breakdown.is_some() {
-                        "sub-group"
-                    } else {
-                        "whole"
+            let whole = if breakdown.is_some() {
+                "sub-group"
+            } else {
+                "whole"
+            };
+            let key = [
+                id.to_string(),
+                series.as_str().to_string(),
+                breakdown.clone().unwrap_or_default(),
+                period.code.clone(),
+                whole.to_string(),
+            ];
+            let upsert = write::Upsert {
+                table: "indicator_values",
+                key: &[&key[0], &key[1], &key[2], &key[3], &key[4]],
+                entity: "indicator_value",
+                action: "value",
+            };
+            let lookup = [(
+                id,
+                series.as_str().to_string(),
+                breakdown.clone(),
+                period.code.clone(),
+            )];
+            let code = indicator.code.clone();
+            upsert
+                .run(
+                    conn,
+                    &actor,
+                    if_match.0.as_ref(),
+                    move |conn| {
+                        Box::pin(async move {
+                            let row = db::find_values(conn, &lookup).await?.pop();
+                            row.map(|row| {
+                                Ok(write::Existing {
+                                    version: row.version,
+                                    view: IndicatorValue::from_row(row.clone(), &code)?,
+                                    row,
+                                })
+                            })
+                            .transpose()
+                        })
                     },
-                ],
-            )
-            .await?;
-            let existing = db::find_values(
-                conn,
-                &[(
-                    id,
-                    series.as_str().to_string(),
-                    breakdown.clone(),
-                    period.code.clone(),
-                )],
-            )
-            .await?
-            .pop();
-            ReportScope::of(&user)?.check_value_status(
-                status.as_str(),
-                existing.as_ref().map(|v| v.status.as_str()),
-            )?;
-            check_if_match(if_match, existing.as_ref().map(|v| v.version))?;
-            let (value, created) = write_value(
-                conn,
-                &actor,
-                &indicator,
-                existing.as_ref(),
-                &ValueWrite {
-                    indicator_id: id,
-                    period: &period,
-                    series: series.as_str(),
-                    breakdown: breakdown.as_deref(),
-                    value: body.value,
-                    numerator: body.numerator,
-                    denominator: body.denominator,
-                    status: status.as_str(),
-                    note: note.as_deref(),
-                },
-            )
-            .await?;
-            Ok((value, created))
+                    move |conn, existing| {
+                        Box::pin(async move {
+                            ReportScope::of(&user)?.check_value_status(
+                                status.as_str(),
+                                existing.map(|v| v.status.as_str()),
+                            )?;
+                            let w = ValueWrite {
+                                indicator_id: id,
+                                period: &period,
+                                series: series.as_str(),
+                                breakdown: breakdown.as_deref(),
+                                value: body.value,
+                                numerator: body.numerator,
+                                denominator: body.denominator,
+                                status: status.as_str(),
+                                note: note.as_deref(),
+                            };
+                            let row = db::upsert_value(conn, existing, &w)
+                                .await
+                                .map_err(write::changed_meanwhile)?;
+                            IndicatorValue::from_row(row, &indicator.code)
+                        })
+                    },
+                )
+                .await
         })
         .await?;
     let mut location = format!(
@@ -1534,6 +1571,12 @@ impl Versioned for Commentary {
     }
 }
 
+impl write::Identified for Commentary {
+    fn id(&self) -> Uuid {
+        self.id
+    }
+}
+
 impl Commentary {
     pub fn from_row(r: CommentaryRow) -> ApiResult<Commentary> {
         Ok(Commentary {
@@ -1705,42 +1748,51 @@ pub async fn put_indicator_commentary(
                 );
             }
             errors.finish()?;
-            records::lock_key(
-                conn,
-                "indicator_commentary",
-                &[&id.to_string(), &period.code],
-            )
-            .await?;
-            let existing = db::find_commentary(conn, id, &period.code).await?;
-            check_if_match(if_match, existing.as_ref().map(|c| c.version))?;
-            let before = existing.clone().map(Commentary::from_row).transpose()?;
-            let row = db::upsert_commentary(
-                conn,
-                existing.as_ref(),
-                &CommentaryWrite {
-                    indicator_id: id,
-                    period: &period,
-                    overview: overview.as_deref(),
-                    what_made_the_difference: made.as_deref(),
-                    what_happens_next: next.as_deref(),
-                    author_sub: &user.sub,
-                    author_name: user.name.as_deref(),
-                },
-            )
-            .await
-            .map_err(write::changed_meanwhile)?;
-            let after = Commentary::from_row(row)?;
-            audit::record(
-                conn,
-                &actor,
-                "commentary",
-                "indicator_commentary",
-                after.id,
-                before.as_ref(),
-                Some(&after),
-            )
-            .await?;
-            Ok((after, existing.is_none()))
+            let key = [id.to_string(), period.code.clone()];
+            let upsert = write::Upsert {
+                table: "indicator_commentary",
+                key: &[&key[0], &key[1]],
+                entity: "indicator_commentary",
+                action: "commentary",
+            };
+            let code = period.code.clone();
+            upsert
+                .run(
+                    conn,
+                    &actor,
+                    if_match.0.as_ref(),
+                    move |conn| {
+                        Box::pin(async move {
+                            let row = db::find_commentary(conn, id, &code).await?;
+                            row.map(|row| {
+                                Ok(write::Existing {
+                                    version: row.version,
+                                    view: Commentary::from_row(row.clone())?,
+                                    row,
+                                })
+                            })
+                            .transpose()
+                        })
+                    },
+                    move |conn, existing| {
+                        Box::pin(async move {
+                            let w = CommentaryWrite {
+                                indicator_id: id,
+                                period: &period,
+                                overview: overview.as_deref(),
+                                what_made_the_difference: made.as_deref(),
+                                what_happens_next: next.as_deref(),
+                                author_sub: &user.sub,
+                                author_name: user.name.as_deref(),
+                            };
+                            let row = db::upsert_commentary(conn, existing, &w)
+                                .await
+                                .map_err(write::changed_meanwhile)?;
+                            Commentary::from_row(row)
+                        })
+                    },
+                )
+                .await
         })
         .await?;
     Ok(upserted(
