@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
@@ -14,7 +14,6 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::api::history::{history_page, AuditPage};
 use crate::api::objectives::{check_priorities, ObjectiveRef};
 use crate::api::organisations::OrganisationRef;
 use crate::api::performance::{self, IndicatorPerformance};
@@ -26,9 +25,7 @@ use crate::db::sql::DynSql;
 use crate::domain::performance::{Aggregation, Polarity, Rag, Tolerance, ToleranceKind};
 use crate::domain::period::Period;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::http::{
-    created_record, new_id, ok_record, ApiJson, Ctx, IfMatch, OptionalIfMatch, Patch, Versioned,
-};
+use crate::http::{created_record, new_id, ok_record, ApiJson, Ctx, IfMatch, Patch, Versioned};
 use crate::list::{Filter, FilterKind, ListParams, ListSpec, ManualType, SortField, SortType};
 use crate::policy::ReportScope;
 use crate::validate::Errors;
@@ -940,92 +937,13 @@ pub async fn update_indicator(
     Ok(ok_record(&indicator))
 }
 
-/// Archive an indicator
-///
-/// Editors and admins. Soft: the record and its data stay, hidden from
-/// lists and from `/performance` unless `include_archived=true`, and
-/// `POST .../restore` brings it back.
-#[utoipa::path(
-    tag = "indicators",
-    params(("id" = Uuid, Path, description = "Indicator id"), crate::api::IfMatchHeader),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Archived", body = Indicator, headers(("ETag" = String))),
-        (status = 403, description = "Not an editor or admin", body = ErrorBody),
-        (status = 404, description = "No such indicator", body = ErrorBody),
-        (status = 409, description = "Already archived", body = ErrorBody),
-        (status = 412, description = "If-Match is stale", body = ErrorBody),
-        (status = 428, description = "If-Match missing", body = ErrorBody),
-    )
-)]
-#[delete("/{id}")]
-pub async fn delete_indicator(
-    ctx: Ctx,
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-    if_match: IfMatch,
-) -> ApiResult<HttpResponse> {
-    ctx.require(Role::Editor)?;
-    let mut conn = state.conn().await?;
-    let indicator: Indicator =
-        write::set_archived(&mut conn, &ctx.actor(), *id, Some(&if_match), true).await?;
-    Ok(ok_record(&indicator))
-}
-
-/// Restore an archived indicator
-///
-/// Editors and admins. `If-Match` is checked when given.
-#[utoipa::path(
-    tag = "indicators",
-    params(("id" = Uuid, Path, description = "Indicator id"), crate::api::OptionalIfMatchHeader, crate::api::IdempotencyHeader),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Restored", body = Indicator, headers(("ETag" = String))),
-        (status = 403, description = "Not an editor or admin", body = ErrorBody),
-        (status = 404, description = "No such indicator", body = ErrorBody),
-        (status = 409, description = "Not archived", body = ErrorBody),
-        (status = 412, description = "If-Match is stale", body = ErrorBody),
-    )
-)]
-#[post("/{id}/restore")]
-pub async fn restore_indicator(
-    ctx: Ctx,
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-    if_match: OptionalIfMatch,
-) -> ApiResult<HttpResponse> {
-    ctx.require(Role::Editor)?;
-    let mut conn = state.conn().await?;
-    let indicator: Indicator =
-        write::set_archived(&mut conn, &ctx.actor(), *id, if_match.0.as_ref(), false).await?;
-    Ok(ok_record(&indicator))
-}
-
-/// History of an indicator
-///
-/// Its audit entries, oldest first (`sort=-at` for newest first). Every role
-/// may read. Changes to its targets, values and commentary are audited under
-/// their own entity types (`indicator_target`, `indicator_value`,
-/// `indicator_commentary`); find them with `GET /audit?entity_id=`.
-#[utoipa::path(
-    tag = "indicators",
-    params(("id" = Uuid, Path, description = "Indicator id"), crate::api::history::HistoryQuery),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "One page of audit entries", body = AuditPage),
-        (status = 400, description = "Malformed query", body = ErrorBody),
-        (status = 404, description = "No such indicator", body = ErrorBody),
-    )
-)]
-#[get("/{id}/history")]
-pub async fn indicator_history(
-    req: HttpRequest,
-    user: AuthUser,
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-) -> ApiResult<HttpResponse> {
-    user.require(Role::Viewer)?;
-    history_page::<Indicator>(&req, &state, *id).await
+crate::archive_handlers! {
+    module: archive,
+    record: Indicator, tag: "indicators", id: "Indicator id", write: Editor, read: Viewer,
+    archive: delete_indicator, "Archive an indicator" + "Its targets, values and commentary stay, hidden with it from lists and from `/performance` unless `include_archived=true`.",
+    restore: restore_indicator, "Restore an archived indicator",
+    history: indicator_history, "History of an indicator" + "Changes to its targets, values and commentary are audited under their own entity types (`indicator_target`, `indicator_value`, `indicator_commentary`); find them with `GET /audit?entity_id=`.",
+    writers: "Editors and admins.", readers: "Every role may read.",
 }
 
 /// Registers the `/indicators` scope. The collection-wide value routes
@@ -1037,9 +955,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(create_indicator)
         .service(get_indicator)
         .service(update_indicator)
-        .service(delete_indicator)
-        .service(restore_indicator)
-        .service(indicator_history);
+        .service(archive::delete_indicator)
+        .service(archive::restore_indicator)
+        .service(archive::indicator_history);
     crate::api::indicator_data::configure_item(cfg);
     crate::api::performance::configure_item(cfg);
 }

@@ -143,9 +143,9 @@ pub struct IdempotencyHeader {
 macro_rules! archive_handlers {
     (
         module: $module:ident, record: $ty:ident, tag: $tag:tt, id: $id_doc:tt, write: $write:ident, read: $read:ident,
-        archive: $archive:ident, $archive_doc:tt,
+        archive: $archive:ident, $archive_doc:tt $(+ $archive_more:tt)?,
         restore: $restore:ident, $restore_doc:tt,
-        history: $history:ident, $history_doc:tt,
+        history: $history:ident, $history_doc:tt $(+ $history_more:tt)?,
         writers: $writers:tt, readers: $readers:tt $(,)?
     ) => {
         /// Archive, restore and history handlers.
@@ -159,6 +159,7 @@ macro_rules! archive_handlers {
         #[doc = $writers]
         #[doc = "Soft: the record stays readable by id and in lists with `include_archived=true`;"]
         #[doc = "`POST .../restore` brings it back."]
+        $(#[doc = ""] #[doc = $archive_more])?
         #[utoipa::path(
             tag = $tag,
             params(("id" = uuid::Uuid, Path, description = $id_doc), $crate::api::IfMatchHeader),
@@ -226,6 +227,7 @@ macro_rules! archive_handlers {
         #[doc = ""]
         #[doc = $readers]
         #[doc = "The record's audit entries, oldest first (`sort=-at` for newest first)."]
+        $(#[doc = ""] #[doc = $history_more])?
         #[utoipa::path(
             tag = $tag,
             params(("id" = uuid::Uuid, Path, description = $id_doc), $crate::api::history::HistoryQuery),
