@@ -4,24 +4,15 @@
 //! `build_app` assembles the whole HTTP application from an [`AppState`]; the
 //! binary (`main.rs`) and the integration tests both use it.
 
-pub mod api;
-pub mod auth;
 pub mod config;
-pub mod db;
 pub mod demo;
 pub mod domain;
-pub mod error;
 pub mod examples;
-pub mod http;
-pub mod idempotency;
-pub mod list;
-pub mod metrics;
-pub mod middleware;
 pub mod openapi;
-pub mod policy;
-pub mod validate;
+pub mod resources;
+pub mod store;
 pub mod vocab;
-pub mod write;
+pub mod web;
 
 use std::sync::{Arc, OnceLock};
 
@@ -29,16 +20,16 @@ use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{from_fn, Logger};
-use actix_web::{get, web, App, HttpRequest, HttpResponse};
+use actix_web::{get, App, HttpRequest, HttpResponse};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::auth::JwtKeys;
 use crate::config::Config;
-use crate::db::{DbConn, DbPool, QueryCounter};
-use crate::error::{ApiError, ApiResult};
-use crate::metrics::Metrics;
+use crate::store::{DbConn, DbPool, QueryCounter};
+use crate::web::auth::JwtKeys;
+use crate::web::error::{ApiError, ApiResult};
+use crate::web::metrics::Metrics;
 
 /// What every request can reach. Nothing here outlives a request but the
 /// pool and the metrics: the service keeps its state in PostgreSQL.
@@ -54,7 +45,7 @@ impl AppState {
     /// Builds the state: the pool (opening no connection yet) and the keys.
     pub fn new(config: Config) -> Result<AppState, String> {
         let queries = QueryCounter::default();
-        let pool = db::pool(
+        let pool = crate::store::pool(
             &config.database_url,
             config.pool_size,
             config.db_timeout,
@@ -81,8 +72,8 @@ where
     T: ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>,
 {
     app.openapi(openapi::ApiDoc::openapi())
-        .configure(api::health::configure)
-        .configure(api::configure)
+        .configure(crate::resources::health::configure)
+        .configure(crate::resources::configure)
 }
 
 /// The OpenAPI document, built from the code alone (no database needed).
@@ -270,8 +261,8 @@ fn cors(config: &Config) -> Cors {
             actix_web::http::header::IF_MATCH,
             actix_web::http::header::IF_NONE_MATCH,
             actix_web::http::header::HeaderName::from_static("prefer"),
-            middleware::REQUEST_ID,
-            idempotency::IDEMPOTENCY_KEY,
+            crate::web::middleware::REQUEST_ID,
+            crate::web::idempotency::IDEMPOTENCY_KEY,
         ])
         // Every header of the contract that a browser client may need to read.
         .expose_headers([
@@ -281,8 +272,8 @@ fn cors(config: &Config) -> Cors {
             actix_web::http::header::LINK,
             actix_web::http::header::RETRY_AFTER,
             actix_web::http::header::WWW_AUTHENTICATE,
-            middleware::REQUEST_ID,
-            idempotency::IDEMPOTENT_REPLAYED,
+            crate::web::middleware::REQUEST_ID,
+            crate::web::idempotency::IDEMPOTENT_REPLAYED,
             actix_web::http::header::HeaderName::from_static("preference-applied"),
         ])
         .max_age(3600);
@@ -298,7 +289,7 @@ fn cors(config: &Config) -> Cors {
 
 /// The whole HTTP application.
 pub fn build_app(
-    state: web::Data<AppState>,
+    state: actix_web::web::Data<AppState>,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -311,40 +302,46 @@ pub fn build_app(
     let cors = cors(&state.config);
     let app = App::new()
         .app_data(state)
-        .app_data(web::PayloadConfig::new(http::BODY_LIMIT))
+        .app_data(actix_web::web::PayloadConfig::new(
+            crate::web::http::BODY_LIMIT,
+        ))
         .app_data(
-            web::JsonConfig::default()
-                .limit(http::BODY_LIMIT)
+            actix_web::web::JsonConfig::default()
+                .limit(crate::web::http::BODY_LIMIT)
                 .error_handler(|err, _| {
                     ApiError::MalformedJson(format!("the body is not valid JSON: {err}")).into()
                 }),
         )
-        .app_data(web::PathConfig::default().error_handler(|_, req| {
-            // `/indicators/values` also fits `/indicators/{id}`: a method the
-            // literal path lacks is a 405 there, not a malformed id.
-            match method_not_allowed(req) {
-                Some(err) => err.into(),
-                None => ApiError::BadRequest(format!(
-                    "{} has a malformed id (ids are UUIDs)",
-                    req.path()
-                ))
-                .into(),
-            }
-        }))
-        .app_data(web::QueryConfig::default().error_handler(|err, _| {
-            ApiError::InvalidQuery(format!("the query string is malformed: {err}")).into()
-        }));
+        .app_data(
+            actix_web::web::PathConfig::default().error_handler(|_, req| {
+                // `/indicators/values` also fits `/indicators/{id}`: a method the
+                // literal path lacks is a 405 there, not a malformed id.
+                match method_not_allowed(req) {
+                    Some(err) => err.into(),
+                    None => ApiError::BadRequest(format!(
+                        "{} has a malformed id (ids are UUIDs)",
+                        req.path()
+                    ))
+                    .into(),
+                }
+            }),
+        )
+        .app_data(
+            actix_web::web::QueryConfig::default().error_handler(|err, _| {
+                ApiError::InvalidQuery(format!("the query string is malformed: {err}")).into()
+            }),
+        );
     let (app, _) = collect_api(app.into_utoipa_app()).split_for_parts();
     // The docs page and its assets are served from inside the binary
     // (utoipa-swagger-ui's vendored build): partner networks often block CDNs.
     let docs = utoipa_swagger_ui::Config::from("/api/v1/openapi.json").validator_url("none");
     app.service(SwaggerUi::new("/docs/{_:.*}").config(docs))
-        .service(web::redirect("/docs", "/docs/"))
-        .default_service(web::to(no_route))
-        .wrap(from_fn(idempotency::idempotency))
+        .service(actix_web::web::redirect("/docs", "/docs/"))
+        .default_service(actix_web::web::to(no_route))
+        .wrap(from_fn(crate::web::idempotency::idempotency))
         // Outside CORS, so that a refused preflight is a problem too.
         .wrap(cors)
-        .wrap(from_fn(middleware::observe))
+        .wrap(from_fn(crate::web::middleware::observe))
         .wrap(Logger::new(
             "%a \"%r\" %s %b %Dms request_id=%{x-request-id}o",
         ))

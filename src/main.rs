@@ -5,11 +5,11 @@ use std::process::ExitCode;
 
 use actix_web::{web, HttpServer};
 use clap::{Parser, Subcommand};
-use trustplan::api::service_accounts::{create_account, NewServiceAccount};
-use trustplan::auth::{JwtKeys, Role};
 use trustplan::config::Config;
-use trustplan::http::Actor;
-use trustplan::{build_app, db, demo, AppState};
+use trustplan::resources::service_accounts::{create_account, NewServiceAccount};
+use trustplan::web::auth::{JwtKeys, Role};
+use trustplan::web::http::Actor;
+use trustplan::{build_app, demo, store, AppState};
 
 #[derive(Parser)]
 #[command(
@@ -96,8 +96,8 @@ fn parse_role(s: &str) -> Result<Role, String> {
 }
 
 async fn prepare_database(config: &Config) -> Result<(), String> {
-    db::create_database_if_missing(&config.database_url).await?;
-    db::run_migrations(&config.database_url).await
+    store::create_database_if_missing(&config.database_url).await?;
+    store::run_migrations(&config.database_url).await
 }
 
 async fn serve(demo_mode: bool) -> Result<(), String> {
@@ -180,11 +180,12 @@ async fn run(cli: Cli) -> Result<(), String> {
             prepare_database(&config).await?;
             let state = AppState::new(config)?;
             let mut conn = state.conn().await.map_err(|e| e.to_string())?;
-            let org_row = db::organisations::find_by_codes(&mut conn, std::slice::from_ref(&org))
-                .await
-                .map_err(|e| e.to_string())?
-                .pop()
-                .ok_or_else(|| format!("no organisation with code {org:?}"))?;
+            let org_row =
+                store::organisations::find_by_codes(&mut conn, std::slice::from_ref(&org))
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .pop()
+                    .ok_or_else(|| format!("no organisation with code {org:?}"))?;
             let created = create_account(
                 &mut conn,
                 &Actor::system("cli"),

@@ -13,8 +13,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::OpenApi as Spec;
 use utoipa::{Modify, OpenApi};
 
-use crate::error::{ProblemType, PROBLEM_JSON};
-use crate::list::{FilterKind, ListSpec, ManualType, MAX_LIMIT};
+use crate::store::listing::{FilterKind, ListSpec, ManualType, MAX_LIMIT};
+use crate::web::error::{ProblemType, PROBLEM_JSON};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -146,7 +146,7 @@ fn complete_operation(path: &str, method: &str, op: &mut Value, schemas: &Value)
     });
     let operation_id = op["operationId"].as_str().unwrap_or("").to_string();
     type_query_parameters(&operation_id, op);
-    let list = crate::api::list_spec(&operation_id).is_some();
+    let list = crate::resources::list_spec(&operation_id).is_some();
     if list {
         let params = op
             .as_object_mut()
@@ -391,7 +391,7 @@ fn sort_schema(spec: &ListSpec) -> Value {
 /// `ListSpec` (the parser of the same parameters), the rest by name; and the
 /// headers every operation shares, as the middleware reads them.
 fn type_query_parameters(operation_id: &str, op: &mut Value) {
-    let spec = crate::api::list_spec(operation_id);
+    let spec = crate::resources::list_spec(operation_id);
     let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) else {
         return;
     };
@@ -425,7 +425,7 @@ fn type_query_parameters(operation_id: &str, op: &mut Value) {
         let name = p["name"].as_str().unwrap_or("").to_string();
         let typed = match (name.as_str(), &spec) {
             ("limit", _) => Some(json!({
-                "type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": crate::list::DEFAULT_LIMIT
+                "type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": crate::store::listing::DEFAULT_LIMIT
             })),
             ("cursor", _) => Some(json!({ "type": "string", "minLength": 1 })),
             ("include_archived", _) | ("dry_run", _) => Some(json!({ "type": "boolean" })),

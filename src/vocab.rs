@@ -37,8 +37,8 @@ macro_rules! vocab {
 
             /// Reads a stored word; the database's CHECK constraint makes any
             /// other word impossible, so one is an internal error.
-            pub fn from_db(s: &str) -> Result<$name, $crate::error::ApiError> {
-                $name::parse(s).ok_or_else(|| $crate::error::ApiError::Internal(
+            pub fn from_db(s: &str) -> Result<$name, $crate::web::error::ApiError> {
+                $name::parse(s).ok_or_else(|| $crate::web::error::ApiError::Internal(
                     format!("unexpected {} {:?} in the database", stringify!($name), s)))
             }
         }

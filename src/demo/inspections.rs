@@ -12,16 +12,16 @@ use uuid::Uuid;
 
 use super::demo_id;
 use super::plans::{audit_created, missing, org_ids, plan_ids};
-use crate::api::improvement::{action_dtos, area_dtos};
-use crate::api::inspections::{recommendation_dtos, Inspection, Judgement};
-use crate::db::improvement::{self as improvement_db, action_queries, area_queries};
-use crate::db::inspections::{self as inspection_db, judgement_queries, recommendation_queries};
-use crate::db::schema::{
+use crate::resources::improvement::{action_dtos, area_dtos};
+use crate::resources::inspections::{recommendation_dtos, Inspection, Judgement};
+use crate::store::improvement::{self as improvement_db, action_queries, area_queries};
+use crate::store::inspections::{self as inspection_db, judgement_queries, recommendation_queries};
+use crate::store::schema::{
     improvement_actions, improvement_areas, inspections, judgements, objectives, plans,
     recommendations,
 };
-use crate::error::ApiResult;
-use crate::http::Actor;
+use crate::web::error::ApiResult;
+use crate::web::http::Actor;
 
 const JAR: &str = "JAR-2008";
 const IMPROVEMENT_PLAN: &str = "JAR-IP-2008-09";

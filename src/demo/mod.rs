@@ -14,17 +14,17 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::api::organisations::{to_dtos, Organisation};
-use crate::db::audit;
+use crate::resources::organisations::{to_dtos, Organisation};
+use crate::store::audit;
 
 mod inspections;
 mod plans;
-use crate::db::organisations::OrganisationRow;
-use crate::db::schema::organisations;
 use crate::domain::period::Period;
-use crate::error::{ApiError, ApiResult};
-use crate::http::Actor;
-use crate::write::Record;
+use crate::resources::write::Record;
+use crate::store::organisations::OrganisationRow;
+use crate::store::schema::organisations;
+use crate::web::error::{ApiError, ApiResult};
+use crate::web::http::Actor;
 
 /// The instant every demo id carries as its UUID v7 timestamp,
 /// 2026-11-22T00:00:00Z in Unix milliseconds.
@@ -262,8 +262,8 @@ struct PlannedRow {
 }
 
 impl PlannedRow {
-    fn new_row(&self) -> crate::db::indicators::NewIndicatorRow<'_> {
-        crate::db::indicators::NewIndicatorRow {
+    fn new_row(&self) -> crate::store::indicators::NewIndicatorRow<'_> {
+        crate::store::indicators::NewIndicatorRow {
             id: demo_id("indicator", &self.code),
             code: &self.code,
             kind: self.kind,
@@ -544,10 +544,10 @@ async fn load_indicators(
     conn: &mut AsyncPgConnection,
     actor: &Actor,
 ) -> ApiResult<IndicatorsReport> {
-    use crate::api::indicator_data::{IndicatorValue, Target};
-    use crate::api::indicators::Indicator;
-    use crate::db::indicators as idb;
-    use crate::db::schema::indicators;
+    use crate::resources::indicator_data::{IndicatorValue, Target};
+    use crate::resources::indicators::Indicator;
+    use crate::store::indicators as idb;
+    use crate::store::schema::indicators;
 
     let lead_ss = org_id(conn, "HBC-SS").await?;
     let lead_trust = org_id(conn, "CTB").await?;
@@ -564,7 +564,7 @@ async fn load_indicators(
             continue;
         }
         let row = idb::insert(conn, &p.row.new_row()).await?;
-        let dto = crate::api::indicators::to_dtos(conn, vec![row.clone()])
+        let dto = crate::resources::indicators::to_dtos(conn, vec![row.clone()])
             .await?
             .remove(0);
         audit::record::<(), _>(

@@ -11,13 +11,13 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::demo_id;
-use crate::db::audit;
-use crate::db::priorities as priority_db;
-use crate::db::schema::{milestones, objectives, organisations, plans, priorities, risks};
-use crate::db::{milestones as milestone_db, objectives as objective_db, plans as plan_db};
 use crate::domain::period::from_source_label;
-use crate::error::{ApiError, ApiResult};
-use crate::http::Actor;
+use crate::store::audit;
+use crate::store::priorities as priority_db;
+use crate::store::schema::{milestones, objectives, organisations, plans, priorities, risks};
+use crate::store::{milestones as milestone_db, objectives as objective_db, plans as plan_db};
+use crate::web::error::{ApiError, ApiResult};
+use crate::web::http::Actor;
 
 const SERVICE_PLAN: &str = "SS-2009-12";
 const CYPP: &str = "CYPP-2009-11";
@@ -101,7 +101,7 @@ pub async fn load_plans(conn: &mut AsyncPgConnection, actor: &Actor) -> ApiResul
         ids.insert(row.code.clone(), row.id);
         inserted.push(row);
     }
-    let dtos = crate::api::plans::to_dtos(conn, inserted).await?;
+    let dtos = crate::resources::plans::to_dtos(conn, inserted).await?;
     let records: Vec<_> = dtos.into_iter().map(|d| (d.id, d)).collect();
     audit_created(conn, actor, "plan", &records).await?;
     Ok(records.len())
@@ -163,7 +163,7 @@ pub async fn load_priorities(conn: &mut AsyncPgConnection, actor: &Actor) -> Api
         ids.insert(key, row.id);
         inserted.push(row);
     }
-    let dtos = crate::api::priorities::to_dtos(conn, inserted).await?;
+    let dtos = crate::resources::priorities::to_dtos(conn, inserted).await?;
     let records: Vec<_> = dtos.into_iter().map(|d| (d.id, d)).collect();
     audit_created(conn, actor, "priority", &records).await?;
     Ok(records.len())
@@ -318,8 +318,9 @@ pub async fn load_objectives(conn: &mut AsyncPgConnection, actor: &Actor) -> Api
         .await?;
         inserted.push(row);
     }
-    let dtos = crate::api::objectives::to_dtos(conn, inserted, crate::domain::deliverable::today())
-        .await?;
+    let dtos =
+        crate::resources::objectives::to_dtos(conn, inserted, crate::domain::deliverable::today())
+            .await?;
     let records: Vec<_> = dtos.into_iter().map(|d| (d.id, d)).collect();
     audit_created(conn, actor, "objective", &records).await?;
     Ok(records.len())
@@ -384,7 +385,7 @@ pub async fn load_risks(conn: &mut AsyncPgConnection, actor: &Actor) -> ApiResul
             },
         )
         .await?;
-        inserted.push((row.id, crate::api::objectives::Risk::from(row)));
+        inserted.push((row.id, crate::resources::objectives::Risk::from(row)));
     }
     audit_created(conn, actor, "risk", &inserted).await?;
     Ok(inserted.len())
@@ -440,8 +441,9 @@ pub async fn load_milestones(conn: &mut AsyncPgConnection, actor: &Actor) -> Api
         .await?;
         inserted.push(row);
     }
-    let dtos = crate::api::milestones::to_dtos(conn, inserted, crate::domain::deliverable::today())
-        .await?;
+    let dtos =
+        crate::resources::milestones::to_dtos(conn, inserted, crate::domain::deliverable::today())
+            .await?;
     let records: Vec<_> = dtos.into_iter().map(|d| (d.id, d)).collect();
     audit_created(conn, actor, "milestone", &records).await?;
     Ok(records.len())
@@ -465,7 +467,7 @@ struct DemoMeasureLinks {
 /// Links the demo indicators to the objectives they measure and the
 /// priorities they serve, as the plans print them. Returns the links added.
 pub async fn link_indicators(conn: &mut AsyncPgConnection) -> ApiResult<usize> {
-    use crate::db::schema::{indicator_priorities, indicators, objective_indicators};
+    use crate::store::schema::{indicator_priorities, indicators, objective_indicators};
     let service: Vec<DemoIndicatorLinks> =
         serde_json::from_str(include_str!("../../demo/indicators.json"))?;
     let measures: Vec<DemoMeasureLinks> =

@@ -6,7 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
-use trustplan::auth::Role;
+use trustplan::web::auth::Role;
 
 use crate::helpers::{TestApp, AUDIENCE, ISSUER, SECRET};
 

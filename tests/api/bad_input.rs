@@ -4,7 +4,7 @@
 
 use actix_web::http::Method;
 use serde_json::json;
-use trustplan::auth::Role;
+use trustplan::web::auth::Role;
 
 use crate::helpers::{organisation, TestApp};
 
@@ -46,7 +46,7 @@ async fn a_nul_character_is_refused_wherever_it_comes() {
     res.expect(422);
     assert_eq!(res.body["errors"][0]["pointer"], "/lines/2");
     // A token whose claims hold a NUL names nobody the audit trail can record.
-    let keys = trustplan::auth::JwtKeys::from_config(&crate::helpers::jwt_config()).unwrap();
+    let keys = trustplan::web::auth::JwtKeys::from_config(&crate::helpers::jwt_config()).unwrap();
     let token = keys.mint("a\u{0}b", Role::Admin, "HBC", None, 600).unwrap();
     let res = app
         .post("/api/v1/organisations")

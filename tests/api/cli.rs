@@ -2,8 +2,8 @@
 
 use std::process::Command;
 
-use trustplan::auth::{JwtKeys, Role};
 use trustplan::config::DEMO_JWT_SECRET;
+use trustplan::web::auth::{JwtKeys, Role};
 
 use crate::helpers::jwt_config;
 

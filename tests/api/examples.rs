@@ -4,8 +4,8 @@
 
 use actix_web::http::Method;
 use serde_json::{json, Value};
-use trustplan::auth::Role;
 use trustplan::demo::demo_id;
+use trustplan::web::auth::Role;
 
 use crate::helpers::TestApp;
 

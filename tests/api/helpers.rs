@@ -8,8 +8,8 @@ use actix_web::http::Method;
 use actix_web::web;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::Value;
-use trustplan::auth::{JwtKeys, Role};
 use trustplan::config::{Config, JwtAlgorithm, JwtConfig};
+use trustplan::web::auth::{JwtKeys, Role};
 use trustplan::{build_app, AppState};
 
 /// The secret the test app verifies tokens with.
@@ -99,7 +99,7 @@ async fn ensure_template() -> String {
         exec(&mut conn, &format!("CREATE DATABASE {building}"))
             .await
             .expect("create template");
-        trustplan::db::run_migrations(&format!("{}/{building}", server_url()))
+        trustplan::store::run_migrations(&format!("{}/{building}", server_url()))
             .await
             .expect("migrate template");
         exec(

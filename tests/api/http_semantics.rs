@@ -4,7 +4,7 @@
 
 use actix_web::http::Method;
 use serde_json::json;
-use trustplan::auth::Role;
+use trustplan::web::auth::Role;
 
 use crate::helpers::{organisation, TestApp};
 

@@ -1,7 +1,7 @@
 //! `Idempotency-Key` on POST.
 
 use serde_json::json;
-use trustplan::auth::Role;
+use trustplan::web::auth::Role;
 
 use crate::helpers::TestApp;
 

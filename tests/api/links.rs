@@ -3,7 +3,7 @@
 
 use actix_web::http::Method;
 use serde_json::{json, Value};
-use trustplan::auth::Role;
+use trustplan::web::auth::Role;
 
 use crate::helpers::{assert_refused_below, TestApp, ROLES};
 

@@ -2,7 +2,7 @@
 //! sorting, filters, and 400 for anything the list does not know.
 
 use serde_json::json;
-use trustplan::auth::Role;
+use trustplan::web::auth::Role;
 
 use crate::helpers::{codes, TestApp};
 

@@ -2,7 +2,7 @@
 
 use actix_web::http::Method;
 use serde_json::json;
-use trustplan::auth::Role;
+use trustplan::web::auth::Role;
 
 use crate::helpers::{assert_refused_below, codes, id_of, TestApp, ROLES};
 

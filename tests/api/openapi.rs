@@ -88,10 +88,10 @@ fn every_enum_word_is_a_wire_word() {
             other => Err(format!("{word:?} is written as {other:?}")),
         }
     }
-    use trustplan::api::{
+    use trustplan::domain::{deliverable, performance, period, risk};
+    use trustplan::resources::{
         indicator_data, indicators, inspections, objectives, organisations, plans, priorities,
     };
-    use trustplan::domain::{deliverable, performance, period, risk};
     let types: BTreeMap<&str, Check> = BTreeMap::from([
         ("Aggregation", check::<performance::Aggregation> as Check),
         ("DeliverableStatus", check::<deliverable::DeliverableStatus>),
@@ -111,7 +111,7 @@ fn every_enum_word_is_a_wire_word() {
         ("QuartileBand", check::<performance::QuartileBand>),
         ("Rag", check::<performance::Rag>),
         ("RiskBand", check::<risk::RiskBand>),
-        ("Role", check::<trustplan::auth::Role>),
+        ("Role", check::<trustplan::web::auth::Role>),
         ("RollupStatus", check::<deliverable::RollupStatus>),
         ("RowOutcome", check::<indicator_data::RowOutcome>),
         ("Series", check::<indicator_data::Series>),
@@ -149,7 +149,7 @@ fn every_enum_word_is_a_wire_word() {
 fn the_error_catalogue_lists_every_problem_type() {
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    for word in trustplan::error::ProblemType::WORDS {
+    for word in trustplan::web::error::ProblemType::WORDS {
         assert!(
             readme.contains(&format!("| `{word}` |")),
             "README.md's error catalogue has no row for {word}"
@@ -159,7 +159,7 @@ fn the_error_catalogue_lists_every_problem_type() {
     let types = spec["components"]["schemas"]["ErrorBody"]["properties"]["type"]["enum"]
         .as_array()
         .unwrap();
-    assert_eq!(types.len(), trustplan::error::ProblemType::WORDS.len());
+    assert_eq!(types.len(), trustplan::web::error::ProblemType::WORDS.len());
 }
 
 /// What generated clients trip on, checked statically: a `servers` entry,

@@ -2,7 +2,7 @@
 //! validation, archive and restore, and the audit trail they leave.
 
 use serde_json::json;
-use trustplan::auth::Role;
+use trustplan::web::auth::Role;
 
 use crate::helpers::{TestApp, ROLES};
 

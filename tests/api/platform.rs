@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use tokio::net::{TcpListener, TcpStream};
-use trustplan::auth::Role;
+use trustplan::web::auth::Role;
 
 use crate::helpers::{config_for, server_url, TestApp};
 

@@ -1,7 +1,7 @@
 //! Service accounts and the client-credentials token exchange.
 
 use serde_json::json;
-use trustplan::auth::Role;
+use trustplan::web::auth::Role;
 
 use crate::helpers::TestApp;
 

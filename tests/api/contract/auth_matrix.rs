@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use trustplan::auth::Role;
+use trustplan::web::auth::Role;
 
 use super::{in_batches, operations, Op};
 use crate::helpers::{Res, ROLES};

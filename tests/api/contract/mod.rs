@@ -24,7 +24,7 @@ use std::sync::OnceLock;
 use actix_web::http::Method;
 use futures_util::future::{join_all, FutureExt, LocalBoxFuture};
 use serde_json::Value;
-use trustplan::auth::Role;
+use trustplan::web::auth::Role;
 
 use crate::helpers::{Req, Res, TestApp};
 

@@ -10,7 +10,7 @@
 use actix_web::http::Method;
 use futures_util::future::join_all;
 use serde_json::{json, Value};
-use trustplan::auth::Role;
+use trustplan::web::auth::Role;
 
 use super::{items, operations, real_paths, seed_missing_records, Op};
 use crate::helpers::{Res, TestApp};

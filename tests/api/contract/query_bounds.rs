@@ -20,7 +20,7 @@ const SKIPPABLE: u64 = 2;
 use std::collections::{BTreeMap, BTreeSet};
 
 use actix_web::http::Method;
-use trustplan::auth::Role;
+use trustplan::web::auth::Role;
 
 use super::{operations, real_paths, seed_missing_records, Op};
 use crate::helpers::{Res, TestApp};

@@ -1,0 +1,107 @@
+//! The append-only audit trail. Every change calls [`record`] inside the
+//! transaction that makes it, so the change and its entry commit together.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::new_id;
+use super::schema::audit_log;
+use crate::store::listing::ListParams;
+
+/// Who is making a change, and in which request: what the audit trail records.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub sub: String,
+    pub org: Option<String>,
+    pub role: Option<String>,
+    pub request_id: Option<String>,
+}
+
+impl Actor {
+    /// The actor for work done outside an HTTP request (command line, demo loader).
+    pub fn system(sub: &str) -> Actor {
+        Actor {
+            sub: sub.to_string(),
+            org: None,
+            role: None,
+            request_id: None,
+        }
+    }
+}
+
+/// One audit entry as stored.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = audit_log, check_for_backend(diesel::pg::Pg))]
+pub struct AuditRow {
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    pub actor_sub: String,
+    pub actor_org: Option<String>,
+    pub role: Option<String>,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: Uuid,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+    pub request_id: Option<String>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = audit_log)]
+struct NewAudit<'a> {
+    id: Uuid,
+    actor_sub: &'a str,
+    actor_org: Option<&'a str>,
+    role: Option<&'a str>,
+    action: &'a str,
+    entity_type: &'a str,
+    entity_id: Uuid,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+    request_id: Option<&'a str>,
+}
+
+/// Appends one entry. `before` and `after` are the record as the API shows it.
+pub async fn record<B: Serialize, A: Serialize>(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor,
+    action: &str,
+    entity_type: &str,
+    entity_id: Uuid,
+    before: Option<&B>,
+    after: Option<&A>,
+) -> QueryResult<()> {
+    let to_json = |v: Option<serde_json::Result<serde_json::Value>>| -> QueryResult<Option<serde_json::Value>> {
+        v.transpose()
+            .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
+    };
+    let before = to_json(before.map(serde_json::to_value))?;
+    let after = to_json(after.map(serde_json::to_value))?;
+    diesel::insert_into(audit_log::table)
+        .values(NewAudit {
+            id: new_id(),
+            actor_sub: &actor.sub,
+            actor_org: actor.org.as_deref(),
+            role: actor.role.as_deref(),
+            action,
+            entity_type,
+            entity_id,
+            before,
+            after,
+            request_id: actor.request_id.as_deref(),
+        })
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// One page of entries under the list parameters.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    p: &ListParams,
+) -> QueryResult<(Vec<AuditRow>, i64)> {
+    crate::paged!(conn, audit_log::table, AuditRow, p)
+}

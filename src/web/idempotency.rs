@@ -1,0 +1,219 @@
+//! `Idempotency-Key` on `POST`, for every endpoint at once.
+//!
+//! The first request with a key claims it in PostgreSQL (so any instance
+//! sees it), runs, and stores its 2xx response. A repeat with the same key
+//! and the same request answers that stored response (with
+//! `Idempotent-Replayed: true`) and runs nothing; the same key with another
+//! request is a 422; a repeat while the first is still running is a 409. A
+//! failed request releases its key so that a retry can run. Responses marked
+//! `Cache-Control: no-store` (they hold a secret) are not kept: a repeat of
+//! one is a 409. Keys belong to the token's `sub` and last 24 hours.
+
+use actix_web::body::{to_bytes, BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{web, Error, HttpMessage, HttpResponse, ResponseError};
+use futures_util::StreamExt;
+use sha2::{Digest, Sha256};
+
+use crate::store::idempotency as db;
+use crate::web::error::ApiError;
+use crate::web::http::BODY_LIMIT;
+use crate::AppState;
+
+/// `Idempotency-Key`.
+pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
+/// Set on a replayed response.
+pub const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
+
+/// Headers of a stored response that a replay repeats.
+const KEPT_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::LOCATION, header::ETAG];
+
+fn error(req: ServiceRequest, err: ApiError) -> ServiceResponse<BoxBody> {
+    let (http_req, _) = req.into_parts();
+    ServiceResponse::new(http_req, err.error_response())
+}
+
+/// The middleware function (see the module documentation).
+pub async fn idempotency(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let key = match req.headers().get(&IDEMPOTENCY_KEY) {
+        Some(k) if req.method() == Method::POST => k.clone(),
+        _ => {
+            return next
+                .call(req)
+                .await
+                .map(ServiceResponse::map_into_boxed_body)
+        }
+    };
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
+    };
+    // Keys are per caller and judged only after authentication: an
+    // unauthenticated request is left to the handler (which refuses it, or,
+    // like the token endpoint, keeps nothing).
+    let principal = match crate::web::auth::authenticate(req.request()) {
+        Ok(user) => user.sub,
+        Err(_) => {
+            return next
+                .call(req)
+                .await
+                .map(ServiceResponse::map_into_boxed_body)
+        }
+    };
+    let key = match key
+        .to_str()
+        .ok()
+        .filter(|k| !k.is_empty() && k.len() <= 200 && k.chars().all(|c| c.is_ascii_graphic()))
+    {
+        Some(k) => k.to_string(),
+        None => {
+            return Ok(error(
+                req,
+                ApiError::BadRequest(
+                    "Idempotency-Key must be 1 to 200 visible ASCII characters".into(),
+                ),
+            ))
+        }
+    };
+
+    // Read the body to fingerprint it, then hand it on unchanged.
+    let mut body = web::BytesMut::new();
+    let mut payload = req.take_payload();
+    while let Some(chunk) = payload.next().await {
+        let chunk = match chunk {
+            Ok(c) => c,
+            Err(_) => {
+                return Ok(error(
+                    req,
+                    ApiError::BadRequest("the body could not be read".into()),
+                ))
+            }
+        };
+        if body.len() + chunk.len() > BODY_LIMIT {
+            return Ok(error(req, ApiError::PayloadTooLarge(BODY_LIMIT)));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let body = body.freeze();
+    let path = req.path().to_string();
+    let mut hasher = Sha256::new();
+    hasher.update(req.method().as_str().as_bytes());
+    hasher.update(b" ");
+    hasher.update(req.uri().to_string().as_bytes());
+    hasher.update(b"\n");
+    hasher.update(&body);
+    let hash = format!("{:x}", hasher.finalize());
+    req.set_payload(Payload::from(body));
+
+    let mut conn = match state.conn().await {
+        Ok(c) => c,
+        Err(e) => return Ok(error(req, e)),
+    };
+    let existing = match db::claim(
+        &mut conn,
+        &principal,
+        &key,
+        req.method().as_str(),
+        &path,
+        &hash,
+    )
+    .await
+    {
+        Ok(e) => e,
+        Err(e) => return Ok(error(req, e.into())),
+    };
+    if let Some(row) = existing {
+        let err = if row.request_hash != hash {
+            ApiError::IdempotencyKeyReused(
+                "this Idempotency-Key was used for a different request; use a new key".into(),
+            )
+        } else if row.status_code.is_none() {
+            ApiError::Conflict(
+                "a request with this Idempotency-Key is still being processed; retry shortly"
+                    .into(),
+            )
+        } else if let (Some(status), Some(stored)) = (row.status_code, row.response_body) {
+            let mut res =
+                HttpResponse::build(StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK));
+            if let Some(serde_json::Value::Object(headers)) = row.response_headers {
+                for (name, value) in headers {
+                    if let Some(v) = value.as_str() {
+                        res.insert_header((name.as_str(), v));
+                    }
+                }
+            }
+            res.insert_header((IDEMPOTENT_REPLAYED, "true"));
+            let (http_req, _) = req.into_parts();
+            return Ok(ServiceResponse::new(http_req, res.body(stored)));
+        } else {
+            ApiError::Conflict(
+                "this Idempotency-Key was already used; its response held a secret and was not kept"
+                    .into(),
+            )
+        };
+        return Ok(error(req, err));
+    }
+    drop(conn);
+
+    let res = next
+        .call(req)
+        .await
+        .map(ServiceResponse::map_into_boxed_body);
+    let mut conn = match state.conn().await {
+        Ok(c) => c,
+        Err(e) => {
+            log::error!("idempotency key {key:?} could not be completed: {e}");
+            return res;
+        }
+    };
+    let res = match res {
+        Ok(res) if res.status().is_success() => res,
+        other => {
+            if let Err(e) = db::release(&mut conn, &principal, &key).await {
+                log::error!("idempotency key {key:?} could not be released: {e}");
+            }
+            return other;
+        }
+    };
+    let status = res.status().as_u16() as i32;
+    let no_store = res
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("no-store"));
+    let mut headers = serde_json::Map::new();
+    for name in KEPT_HEADERS {
+        if let Some(v) = res.headers().get(&name).and_then(|v| v.to_str().ok()) {
+            headers.insert(name.to_string(), serde_json::Value::String(v.to_string()));
+        }
+    }
+    let (http_req, response) = res.into_parts();
+    let (head, resp_body) = response.into_parts();
+    let bytes = to_bytes(resp_body).await.unwrap_or_default();
+    let stored = (!no_store).then(|| bytes.to_vec());
+    if let Err(e) = db::complete(
+        &mut conn,
+        &principal,
+        &key,
+        status,
+        serde_json::Value::Object(headers),
+        stored,
+    )
+    .await
+    {
+        log::error!("idempotency key {key:?} could not be completed: {e}");
+    }
+    let mut response = head.set_body(BoxBody::new(bytes));
+    response
+        .headers_mut()
+        .insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("false"));
+    Ok(ServiceResponse::new(http_req, response))
+}
