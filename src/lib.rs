@@ -72,8 +72,8 @@ where
     T: ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>,
 {
     app.openapi(openapi::ApiDoc::openapi())
-        .configure(crate::resources::health::configure)
-        .configure(crate::resources::configure)
+        .configure(crate::resources::routes::operations)
+        .configure(crate::resources::routes::api)
 }
 
 /// The OpenAPI document, built from the code alone (no database needed).

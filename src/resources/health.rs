@@ -4,7 +4,6 @@ use actix_web::{get, web, HttpResponse};
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
 use utoipa::ToSchema;
-use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::web::error::{ApiError, ApiResult, ErrorBody};
 use crate::AppState;
@@ -63,10 +62,4 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(state.metrics.render(&state.pool, &state.queries))
-}
-
-pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(health_live)
-        .service(health_ready)
-        .service(metrics);
 }

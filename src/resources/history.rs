@@ -5,7 +5,6 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::resources::write::Record;
@@ -180,8 +179,4 @@ pub async fn list_audit(
     user.require(Role::Editor)?;
     let p = ListParams::parse(req.query_string(), AUDIT)?;
     audit_response(&req, &state, p, None).await
-}
-
-pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_audit);
 }

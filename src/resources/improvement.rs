@@ -9,7 +9,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::domain::deliverable::{is_overdue, today, DeliverableStatus, Rollup, RollupStatus};
@@ -1417,19 +1416,6 @@ pub mod actions {
         history: improvement_action_history, "History of an improvement action",
         writers: "Editors and admins.", readers: "Every role may read.",
     }
-
-    pub fn configure(cfg: &mut ServiceConfig) {
-        cfg.service(list_improvement_actions)
-            .service(create_improvement_action)
-            .service(get_improvement_action)
-            .service(update_improvement_action)
-            .service(archive::delete_improvement_action)
-            .service(archive::restore_improvement_action)
-            .service(archive::improvement_action_history)
-            .service(list_improvement_action_updates)
-            .service(create_improvement_action_update)
-            .service(get_improvement_action_update);
-    }
 }
 
 crate::archive_handlers! {
@@ -1439,16 +1425,6 @@ crate::archive_handlers! {
     restore: restore_improvement_area, "Restore an improvement area",
     history: improvement_area_history, "History of an improvement area",
     writers: "Editors and admins.", readers: "Every role may read.",
-}
-
-pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_improvement_areas)
-        .service(create_improvement_area)
-        .service(get_improvement_area)
-        .service(update_improvement_area)
-        .service(archive::delete_improvement_area)
-        .service(archive::restore_improvement_area)
-        .service(archive::improvement_area_history);
 }
 
 impl progress::Reportable for ImprovementAction {

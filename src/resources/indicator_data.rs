@@ -10,7 +10,6 @@ use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::domain::period::Period;
@@ -1805,22 +1804,4 @@ pub async fn put_indicator_commentary(
         ),
         &commentary,
     ))
-}
-
-/// The collection-wide routes; registered before `/{id}`.
-pub fn configure_collection(cfg: &mut ServiceConfig) {
-    cfg.service(list_values)
-        .service(import_values)
-        .service(value_history);
-}
-
-/// The per-indicator routes.
-pub fn configure_item(cfg: &mut ServiceConfig) {
-    cfg.service(list_indicator_targets)
-        .service(put_indicator_target)
-        .service(delete_indicator_target)
-        .service(list_indicator_values)
-        .service(put_indicator_value)
-        .service(list_indicator_commentary)
-        .service(put_indicator_commentary);
 }

@@ -11,7 +11,6 @@ use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::domain::performance::{Aggregation, Polarity, Rag, Tolerance, ToleranceKind};
@@ -950,20 +949,4 @@ crate::archive_handlers! {
     restore: restore_indicator, "Restore an archived indicator",
     history: indicator_history, "History of an indicator" + "Changes to its targets, values and commentary are audited under their own entity types (`indicator_target`, `indicator_value`, `indicator_commentary`); find them with `GET /audit?entity_id=`.",
     writers: "Editors and admins.", readers: "Every role may read.",
-}
-
-/// Registers the `/indicators` scope. The collection-wide value routes
-/// (`/values`, `/values/import`) come before `/{id}` so that `values` is
-/// not read as an id.
-pub fn configure(cfg: &mut ServiceConfig) {
-    crate::resources::indicator_data::configure_collection(cfg);
-    cfg.service(list_indicators)
-        .service(create_indicator)
-        .service(get_indicator)
-        .service(update_indicator)
-        .service(archive::delete_indicator)
-        .service(archive::restore_indicator)
-        .service(archive::indicator_history);
-    crate::resources::indicator_data::configure_item(cfg);
-    crate::resources::performance::configure_item(cfg);
 }

@@ -6,7 +6,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::resources::write::{self, Record};
@@ -708,13 +707,6 @@ pub mod judgements {
         history: judgement_history, "History of a judgement",
         writers: "Editors and admins.", readers: "Every role may read.",
     }
-
-    pub fn configure(cfg: &mut ServiceConfig) {
-        cfg.service(get_judgement)
-            .service(archive::delete_judgement)
-            .service(archive::restore_judgement)
-            .service(archive::judgement_history);
-    }
 }
 
 /// A recommendation of an inspection.
@@ -1081,27 +1073,4 @@ pub mod recommendations {
         history: recommendation_history, "History of a recommendation",
         writers: "Editors and admins.", readers: "Every role may read.",
     }
-
-    pub fn configure(cfg: &mut ServiceConfig) {
-        cfg.service(list_recommendations)
-            .service(create_recommendation)
-            .service(get_recommendation)
-            .service(update_recommendation)
-            .service(archive::delete_recommendation)
-            .service(archive::restore_recommendation)
-            .service(archive::recommendation_history)
-            .service(crate::resources::improvement::trace_recommendation);
-    }
-}
-
-pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_inspections)
-        .service(create_inspection)
-        .service(get_inspection)
-        .service(update_inspection)
-        .service(archive::delete_inspection)
-        .service(archive::restore_inspection)
-        .service(archive::inspection_history)
-        .service(list_judgements)
-        .service(create_judgement);
 }

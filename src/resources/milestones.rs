@@ -6,7 +6,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::domain::deliverable::{is_overdue, today, DeliverableStatus};
@@ -673,19 +672,6 @@ pub async fn create_milestone_update(
     body: ApiJson<progress::NewProgressUpdate>,
 ) -> ApiResult<HttpResponse> {
     progress::create_for::<Milestone>(&ctx, &state, *id, if_match, body.0).await
-}
-
-pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_milestones)
-        .service(create_milestone)
-        .service(get_milestone)
-        .service(update_milestone)
-        .service(archive::delete_milestone)
-        .service(archive::restore_milestone)
-        .service(archive::milestone_history)
-        .service(list_milestone_updates)
-        .service(create_milestone_update)
-        .service(get_milestone_update);
 }
 
 impl progress::Reportable for Milestone {

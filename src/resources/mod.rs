@@ -1,5 +1,5 @@
-//! The HTTP layer: one module per resource, each with a `configure` that
-//! registers its attribute-routed handlers (so utoipa-actix-web sees them).
+//! The resources: one module per resource with its DTOs and handlers, the
+//! one route table (`routes`), and the one write path (`write`).
 
 pub mod health;
 pub mod history;
@@ -14,41 +14,12 @@ pub mod performance;
 pub mod plans;
 pub mod priorities;
 pub mod progress;
+pub mod routes;
 pub mod service_accounts;
 pub mod write;
 
 use serde::Deserialize;
 use utoipa::IntoParams;
-use utoipa_actix_web::scope;
-use utoipa_actix_web::service_config::ServiceConfig;
-
-/// Registers everything under `/api/v1`.
-pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(
-        scope::scope("/api/v1")
-            .service(crate::openapi_json)
-            .configure(service_accounts_token)
-            .configure(history::configure)
-            .service(scope::scope("/organisations").configure(organisations::configure))
-            .service(scope::scope("/plans").configure(plans::configure))
-            .service(scope::scope("/priorities").configure(priorities::configure))
-            .service(scope::scope("/objectives").configure(objectives::configure))
-            .service(scope::scope("/risks").configure(objectives::risks::configure))
-            .service(scope::scope("/milestones").configure(milestones::configure))
-            .service(scope::scope("/inspections").configure(inspections::configure))
-            .service(scope::scope("/judgements").configure(inspections::judgements::configure))
-            .service(
-                scope::scope("/recommendations").configure(inspections::recommendations::configure),
-            )
-            .service(scope::scope("/improvement-areas").configure(improvement::configure))
-            .service(
-                scope::scope("/improvement-actions").configure(improvement::actions::configure),
-            )
-            .service(scope::scope("/indicators").configure(indicators::configure))
-            .service(scope::scope("/performance").configure(performance::configure))
-            .service(scope::scope("/service-accounts").configure(service_accounts::configure)),
-    );
-}
 
 /// The `ListSpec` behind a list operation, by `operationId`: what parses its
 /// query also types its parameters in the OpenAPI document.
@@ -77,10 +48,6 @@ pub fn list_spec(operation_id: &str) -> Option<crate::store::listing::ListSpec> 
         "list_service_accounts" => service_accounts::LIST,
         _ => return None,
     })
-}
-
-fn service_accounts_token(cfg: &mut ServiceConfig) {
-    cfg.service(service_accounts::issue_token);
 }
 
 /// The paging and sorting parameters every collection accepts.

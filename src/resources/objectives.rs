@@ -9,7 +9,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::domain::deliverable::{today, Rollup};
@@ -1313,29 +1312,4 @@ pub mod risks {
         history: risk_history, "History of a risk",
         writers: "Editors and admins.", readers: "Every role may read.",
     }
-
-    pub fn configure(cfg: &mut ServiceConfig) {
-        cfg.service(list_risks)
-            .service(get_risk)
-            .service(update_risk)
-            .service(archive::delete_risk)
-            .service(archive::restore_risk)
-            .service(archive::risk_history);
-    }
-}
-
-pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_objectives)
-        .service(create_objective)
-        .service(get_objective)
-        .service(update_objective)
-        .service(archive::delete_objective)
-        .service(archive::restore_objective)
-        .service(archive::objective_history)
-        .service(list_objective_risks)
-        .service(list_objective_indicators)
-        .service(link_objective_indicator)
-        .service(unlink_objective_indicator)
-        .service(create_objective_risk)
-        .service(crate::resources::milestones::list_objective_milestones);
 }

@@ -6,7 +6,6 @@ use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::resources::write::{self, Record};
@@ -433,16 +432,6 @@ crate::archive_handlers! {
     restore: restore_organisation, "Restore an archived organisation",
     history: organisation_history, "History of an organisation",
     writers: "Admin only.", readers: "Every role may read.",
-}
-
-pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_organisations)
-        .service(create_organisation)
-        .service(get_organisation)
-        .service(update_organisation)
-        .service(archive::delete_organisation)
-        .service(archive::restore_organisation)
-        .service(archive::organisation_history);
 }
 
 /// Short references to organisations by id, loaded in one query.

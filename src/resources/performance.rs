@@ -12,7 +12,6 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::domain::performance::{
@@ -570,15 +569,4 @@ pub async fn get_performance(
         items,
         counts,
     }))
-}
-
-/// The per-indicator routes (inside the `/indicators` scope).
-pub fn configure_item(cfg: &mut ServiceConfig) {
-    cfg.service(get_indicator_performance)
-        .service(get_indicator_series);
-}
-
-/// The `/performance` scope.
-pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(get_performance);
 }

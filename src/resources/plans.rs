@@ -6,7 +6,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::resources::organisations::{check_org_ids, org_refs, OrganisationRef};
@@ -510,14 +509,4 @@ crate::archive_handlers! {
     restore: restore_plan, "Restore a plan",
     history: plan_history, "History of a plan",
     writers: "Editors and admins.", readers: "Every role may read.",
-}
-
-pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_plans)
-        .service(create_plan)
-        .service(get_plan)
-        .service(update_plan)
-        .service(archive::delete_plan)
-        .service(archive::restore_plan)
-        .service(archive::plan_history);
 }

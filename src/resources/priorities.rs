@@ -7,7 +7,6 @@ use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::resources::plans::{plan_refs, PlanRef};
@@ -469,14 +468,4 @@ pub async fn priority_refs(
     ids: &[Uuid],
 ) -> ApiResult<Vec<PriorityRef>> {
     db::find_many(conn, ids).await?.iter().map(to_ref).collect()
-}
-
-pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_priorities)
-        .service(create_priority)
-        .service(get_priority)
-        .service(update_priority)
-        .service(archive::delete_priority)
-        .service(archive::restore_priority)
-        .service(archive::priority_history);
 }

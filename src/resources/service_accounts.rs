@@ -12,7 +12,6 @@ use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::resources::organisations::OrganisationRef;
@@ -442,12 +441,3 @@ pub async fn issue_token(
 /// An argon2 hash of a random string nobody knows, made once per process.
 static DUMMY_HASH: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| hash_secret(&random_token(32)).unwrap_or_default());
-
-pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_service_accounts)
-        .service(create_service_account)
-        .service(get_service_account)
-        .service(archive::delete_service_account)
-        .service(archive::restore_service_account)
-        .service(archive::service_account_history);
-}
