@@ -544,7 +544,7 @@ async fn load_indicators(
     conn: &mut AsyncPgConnection,
     actor: &Actor,
 ) -> ApiResult<IndicatorsReport> {
-    use crate::resources::indicator_data::{IndicatorValue, Target};
+    use crate::resources::indicators::data::{IndicatorValue, Target};
     use crate::resources::indicators::Indicator;
     use crate::store::indicators as idb;
     use crate::store::schema::indicators;

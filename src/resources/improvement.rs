@@ -1205,7 +1205,7 @@ pub struct TracedIndicator {
     pub indicator: crate::resources::indicators::IndicatorRef,
     /// The objectives of the trace it measures.
     pub objective_ids: Vec<Uuid>,
-    pub performance: Option<crate::resources::performance::IndicatorPerformance>,
+    pub performance: Option<crate::resources::indicators::performance::IndicatorPerformance>,
 }
 
 /// Query of a trace.
@@ -1372,7 +1372,7 @@ async fn traced_indicators(
     for (code, group) in by_period {
         let period = crate::domain::period::Period::parse(&code)
             .map_err(|e| ApiError::Internal(format!("stored period: {e}")))?;
-        for p in crate::resources::performance::compute(conn, &group, &period).await? {
+        for p in crate::resources::indicators::performance::compute(conn, &group, &period).await? {
             performances.insert(p.indicator.id, p);
         }
     }

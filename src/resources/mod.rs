@@ -4,13 +4,11 @@
 pub mod health;
 pub mod history;
 pub mod improvement;
-pub mod indicator_data;
 pub mod indicators;
 pub mod inspections;
 pub mod milestones;
 pub mod objectives;
 pub mod organisations;
-pub mod performance;
 pub mod plans;
 pub mod priorities;
 pub mod progress;
@@ -41,10 +39,10 @@ pub fn list_spec(operation_id: &str) -> Option<crate::store::listing::ListSpec> 
         "list_recommendations" => inspections::RECOMMENDATIONS,
         "list_improvement_areas" => improvement::AREAS,
         "list_improvement_actions" => improvement::ACTIONS,
-        "list_values" | "list_indicator_values" => indicator_data::VALUES,
-        "list_indicator_targets" => indicator_data::TARGETS,
-        "list_indicator_commentary" => indicator_data::COMMENTARY,
-        "get_performance" => performance::REPORT,
+        "list_values" | "list_indicator_values" => indicators::data::VALUES,
+        "list_indicator_targets" => indicators::data::TARGETS,
+        "list_indicator_commentary" => indicators::data::COMMENTARY,
+        "get_performance" => indicators::performance::REPORT,
         "list_service_accounts" => service_accounts::LIST,
         _ => return None,
     })

@@ -8,8 +8,8 @@ use utoipa_actix_web::scope::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{
-    health, history, improvement, indicator_data, indicators, inspections, milestones, objectives,
-    organisations, performance, plans, priorities, service_accounts,
+    health, history, improvement, indicators, inspections, milestones, objectives, organisations,
+    plans, priorities, service_accounts,
 };
 
 /// Liveness, readiness and metrics, outside `/api/v1`.
@@ -67,9 +67,9 @@ pub fn api(cfg: &mut ServiceConfig) {
                     .service(objectives::archive::objective_history)
                     .service(objectives::list_objective_risks)
                     .service(objectives::create_objective_risk)
-                    .service(objectives::list_objective_indicators)
-                    .service(objectives::link_objective_indicator)
-                    .service(objectives::unlink_objective_indicator)
+                    .service(indicators::links::list_objective_indicators)
+                    .service(indicators::links::link_objective_indicator)
+                    .service(indicators::links::unlink_objective_indicator)
                     .service(milestones::list_objective_milestones),
             )
             .service(
@@ -149,9 +149,9 @@ pub fn api(cfg: &mut ServiceConfig) {
             )
             .service(
                 scope("/indicators")
-                    .service(indicator_data::list_values)
-                    .service(indicator_data::import_values)
-                    .service(indicator_data::value_history)
+                    .service(indicators::data::list_values)
+                    .service(indicators::data::import_values)
+                    .service(indicators::data::value_history)
                     .service(indicators::list_indicators)
                     .service(indicators::create_indicator)
                     .service(indicators::get_indicator)
@@ -159,17 +159,17 @@ pub fn api(cfg: &mut ServiceConfig) {
                     .service(indicators::archive::delete_indicator)
                     .service(indicators::archive::restore_indicator)
                     .service(indicators::archive::indicator_history)
-                    .service(indicator_data::list_indicator_targets)
-                    .service(indicator_data::put_indicator_target)
-                    .service(indicator_data::delete_indicator_target)
-                    .service(indicator_data::list_indicator_values)
-                    .service(indicator_data::put_indicator_value)
-                    .service(indicator_data::list_indicator_commentary)
-                    .service(indicator_data::put_indicator_commentary)
-                    .service(performance::get_indicator_performance)
-                    .service(performance::get_indicator_series),
+                    .service(indicators::data::list_indicator_targets)
+                    .service(indicators::data::put_indicator_target)
+                    .service(indicators::data::delete_indicator_target)
+                    .service(indicators::data::list_indicator_values)
+                    .service(indicators::data::put_indicator_value)
+                    .service(indicators::data::list_indicator_commentary)
+                    .service(indicators::data::put_indicator_commentary)
+                    .service(indicators::performance::get_indicator_performance)
+                    .service(indicators::performance::get_indicator_series),
             )
-            .service(scope("/performance").service(performance::get_performance))
+            .service(scope("/performance").service(indicators::performance::get_performance))
             .service(
                 scope("/service-accounts")
                     .service(service_accounts::list_service_accounts)

@@ -90,7 +90,7 @@ fn every_enum_word_is_a_wire_word() {
     }
     use trustplan::domain::{deliverable, performance, period, risk};
     use trustplan::resources::{
-        indicator_data, indicators, inspections, objectives, organisations, plans, priorities,
+        indicators, inspections, objectives, organisations, plans, priorities,
     };
     let types: BTreeMap<&str, Check> = BTreeMap::from([
         ("Aggregation", check::<performance::Aggregation> as Check),
@@ -113,13 +113,13 @@ fn every_enum_word_is_a_wire_word() {
         ("RiskBand", check::<risk::RiskBand>),
         ("Role", check::<trustplan::web::auth::Role>),
         ("RollupStatus", check::<deliverable::RollupStatus>),
-        ("RowOutcome", check::<indicator_data::RowOutcome>),
-        ("Series", check::<indicator_data::Series>),
+        ("RowOutcome", check::<indicators::data::RowOutcome>),
+        ("Series", check::<indicators::data::Series>),
         ("TargetBasis", check::<performance::TargetBasis>),
         ("Timeframe", check::<inspections::Timeframe>),
         ("ToleranceKind", check::<performance::ToleranceKind>),
         ("Unit", check::<indicators::Unit>),
-        ("ValueStatus", check::<indicator_data::ValueStatus>),
+        ("ValueStatus", check::<indicators::data::ValueStatus>),
     ]);
     let spec = trustplan::openapi();
     let mut seen = Vec::new();

@@ -1,8 +1,12 @@
 //! `/api/v1/indicators`: performance indicators (national, local and
 //! population outcome measures). Their targets, values and commentary live
-//! in [`crate::resources::indicator_data`], their computed status in
-//! [`crate::resources::performance`]; this module holds the indicator record and
+//! in [`crate::resources::indicators::data`], their computed status in
+//! [`crate::resources::indicators::performance`]; this module holds the indicator record and
 //! registers the whole `/indicators` scope.
+
+pub mod data;
+pub mod links;
+pub mod performance;
 
 use std::collections::HashMap;
 
@@ -17,7 +21,6 @@ use crate::domain::performance::{Aggregation, Polarity, Rag, Tolerance, Toleranc
 use crate::domain::period::Period;
 use crate::resources::objectives::{check_priorities, ObjectiveRef};
 use crate::resources::organisations::OrganisationRef;
-use crate::resources::performance::{self, IndicatorPerformance};
 use crate::resources::priorities::{PriorityRef, PrioritySet};
 use crate::resources::write::{self, Record};
 use crate::store::indicators::{self as db, IndicatorChanges, IndicatorRow, NewIndicatorRow};
@@ -34,6 +37,7 @@ use crate::web::http::{
 use crate::web::policy::ReportScope;
 use crate::web::validate::Errors;
 use crate::{page_schema, vocab, AppState};
+use performance::IndicatorPerformance;
 
 vocab! {
     /// Where an indicator comes from.

@@ -18,7 +18,7 @@ use crate::domain::performance::{
     assess, Aggregation, Assessment, PerformanceInput, Polarity, Rag, Recorded,
 };
 use crate::domain::period::Period;
-use crate::resources::indicator_data::{Commentary, Series, ValueStatus};
+use crate::resources::indicators::data::{Commentary, Series, ValueStatus};
 use crate::resources::indicators::{
     aggregation_from_db, find_row, parse_period, parse_rags, polarity_from_db, query_period, today,
     tolerance_of, IndicatorRef, Unit,
