@@ -1,0 +1,273 @@
+//! An indicator's commentary per period: list and write (PUT).
+
+use super::*;
+
+// ------------------------------------------------------------- commentary
+
+/// The story behind the curve of an indicator for one period.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Commentary {
+    pub id: Uuid,
+    pub indicator_id: Uuid,
+    pub period: Period,
+    /// The context.
+    pub overview: Option<String>,
+    /// What has made the difference (the causes).
+    pub what_made_the_difference: Option<String>,
+    /// What happens next (the plan to improve).
+    pub what_happens_next: Option<String>,
+    /// The `sub` of the token that last wrote it.
+    pub author_sub: String,
+    /// The `name` of that token, when it had one.
+    pub author_name: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Incremented by every change; the `ETag`.
+    pub version: i32,
+}
+
+page_schema!(CommentaryPage, Commentary);
+
+impl Versioned for Commentary {
+    fn version(&self) -> i32 {
+        self.version
+    }
+}
+
+impl write::Identified for Commentary {
+    fn id(&self) -> Uuid {
+        self.id
+    }
+}
+
+impl Commentary {
+    pub fn from_row(r: CommentaryRow) -> ApiResult<Commentary> {
+        Ok(Commentary {
+            period: stored_period(&r.period)?,
+            id: r.id,
+            indicator_id: r.indicator_id,
+            overview: r.overview,
+            what_made_the_difference: r.what_made_the_difference,
+            what_happens_next: r.what_happens_next,
+            author_sub: r.author_sub,
+            author_name: r.author_name,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            version: r.version,
+        })
+    }
+}
+
+/// Commentary to write. At least one part must be given; each at most
+/// 10000 characters. The author is taken from the token.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommentaryBody {
+    #[serde(default)]
+    pub overview: Option<String>,
+    #[serde(default)]
+    pub what_made_the_difference: Option<String>,
+    #[serde(default)]
+    pub what_happens_next: Option<String>,
+}
+
+pub(crate) const COMMENTARY: ListSpec = ListSpec {
+    table: "indicator_commentary",
+    filters: &[Filter::new(
+        "period",
+        FilterKind::Text("indicator_commentary.period"),
+    )],
+    sorts: &[
+        SortField::at(
+            "period",
+            "indicator_commentary.period_starts_on",
+            SortType::Date,
+            "/period/starts_on",
+        ),
+        SortField::at(
+            "period_end",
+            "indicator_commentary.period_ends_on",
+            SortType::Date,
+            "/period/ends_on",
+        ),
+        SortField::new(
+            "updated_at",
+            "indicator_commentary.updated_at",
+            SortType::Timestamp,
+        ),
+    ],
+    default_sort: "period,period_end",
+    archivable: false,
+};
+
+/// List an indicator's commentary
+///
+/// Every role may read. One entry per period, in time order (default
+/// `sort=period,period_end`), or by `updated_at`.
+#[utoipa::path(
+    tag = "indicators",
+    params(("id" = Uuid, Path, description = "Indicator id"), crate::resources::ListQuery, TargetFilters),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One page of commentary", body = CommentaryPage),
+        (status = 400, description = "Unknown or malformed query parameter", body = ErrorBody),
+        (status = 404, description = "No such indicator", body = ErrorBody),
+    )
+)]
+#[get("/{id}/commentary")]
+pub async fn list_indicator_commentary(
+    req: HttpRequest,
+    user: AuthUser,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    user.require(Role::Viewer)?;
+    let mut p = ListParams::parse(req.query_string(), COMMENTARY)?;
+    let mut conn = state.conn().await?;
+    let row = find_row(&mut conn, *id).await?;
+    p.add_condition(
+        DynSql::raw("indicator_commentary.indicator_id = ")
+            .bind(row.id.to_string())
+            .sql("::uuid"),
+    );
+    let (rows, total) = db::list_commentary(&mut conn, &p).await?;
+    let items = rows
+        .into_iter()
+        .map(Commentary::from_row)
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(p.page(items, total)?.respond(&req))
+}
+
+pub(crate) fn commentary_part(
+    errors: &mut Errors,
+    pointer: &str,
+    v: &Option<String>,
+) -> Option<String> {
+    let v = v
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    if v.as_ref().is_some_and(|s| s.chars().count() > 10_000) {
+        errors.add(pointer, "may be at most 10000 characters");
+    }
+    v
+}
+
+/// Write an indicator's commentary for a period
+///
+/// Contributors of the indicator's lead organisation, editors and admins.
+/// Creates (201) or replaces (200) the period's commentary; the author is
+/// the caller. Audited as action `commentary` on entity type
+/// `indicator_commentary`. `If-Match` is checked when given.
+#[utoipa::path(
+    tag = "indicators",
+    request_body = CommentaryBody,
+    params(
+        ("id" = Uuid, Path, description = "Indicator id"),
+        ("period" = String, Path, description = "Period code, e.g. `FY2009-10-Q2`"),
+        crate::resources::OptionalIfMatchHeader,
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Replaced", body = Commentary, headers(("ETag" = String))),
+        (status = 201, description = "Created", body = Commentary, headers(("ETag" = String), ("Location" = String))),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 403, description = "A viewer, or a contributor of another organisation", body = ErrorBody),
+        (status = 404, description = "No such indicator", body = ErrorBody),
+        (status = 409, description = "The indicator is archived", body = ErrorBody),
+        (status = 412, description = "If-Match is stale", body = ErrorBody),
+        (status = 413, description = "Body over 1 MiB", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
+        (status = 422, description = "Invalid period or fields", body = ErrorBody),
+    )
+)]
+#[put("/{id}/commentary/{period}")]
+pub async fn put_indicator_commentary(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    path: web::Path<(Uuid, String)>,
+    if_match: OptionalIfMatch,
+    body: ApiJson<CommentaryBody>,
+) -> ApiResult<HttpResponse> {
+    ctx.require(Role::Contributor)?;
+    let (id, code) = path.into_inner();
+    let period = parse_period("/period", &code)?;
+    let body = body.0;
+    let mut conn = state.conn().await?;
+    let actor = ctx.actor();
+    let user = ctx.user.clone();
+    let (commentary, created) = conn
+        .transaction::<(Commentary, bool), ApiError, _>(async move |conn| {
+            authorize_report(conn, &user, id).await?;
+            let mut errors = Errors::new();
+            let overview = commentary_part(&mut errors, "/overview", &body.overview);
+            let made = commentary_part(
+                &mut errors,
+                "/what_made_the_difference",
+                &body.what_made_the_difference,
+            );
+            let next = commentary_part(&mut errors, "/what_happens_next", &body.what_happens_next);
+            if overview.is_none() && made.is_none() && next.is_none() {
+                errors.rule(
+                    "",
+                    "give at least one of overview, what_made_the_difference, what_happens_next",
+                );
+            }
+            errors.finish()?;
+            let key = [id.to_string(), period.code.clone()];
+            let upsert = write::Upsert {
+                table: "indicator_commentary",
+                key: &[&key[0], &key[1]],
+                entity: "indicator_commentary",
+                action: "commentary",
+            };
+            let code = period.code.clone();
+            upsert
+                .run(
+                    conn,
+                    &actor,
+                    if_match.0.as_ref(),
+                    move |conn| {
+                        Box::pin(async move {
+                            let row = db::find_commentary(conn, id, &code).await?;
+                            row.map(|row| {
+                                Ok(write::Existing {
+                                    version: row.version,
+                                    view: Commentary::from_row(row.clone())?,
+                                    row,
+                                })
+                            })
+                            .transpose()
+                        })
+                    },
+                    move |conn, existing| {
+                        Box::pin(async move {
+                            let w = CommentaryWrite {
+                                indicator_id: id,
+                                period: &period,
+                                overview: overview.as_deref(),
+                                what_made_the_difference: made.as_deref(),
+                                what_happens_next: next.as_deref(),
+                                author_sub: &user.sub,
+                                author_name: user.name.as_deref(),
+                            };
+                            let row = db::upsert_commentary(conn, existing, &w)
+                                .await
+                                .map_err(write::changed_meanwhile)?;
+                            Commentary::from_row(row)
+                        })
+                    },
+                )
+                .await
+        })
+        .await?;
+    Ok(upserted(
+        created,
+        format!(
+            "/api/v1/indicators/{id}/commentary/{}",
+            commentary.period.code
+        ),
+        &commentary,
+    ))
+}

@@ -1,0 +1,326 @@
+//! An indicator's targets per period: list, set (PUT) and remove.
+
+use super::*;
+
+// ---------------------------------------------------------------- targets
+
+/// The target of an indicator for one period.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Target {
+    pub id: Uuid,
+    pub indicator_id: Uuid,
+    pub period: Period,
+    /// The target value, in the indicator's unit. For a cumulative
+    /// indicator's quarter it is a year-to-date target.
+    pub value: f64,
+    pub note: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Incremented by every change; the `ETag`.
+    pub version: i32,
+    /// When it was removed (`DELETE`); null while it applies.
+    pub archived_at: Option<DateTime<Utc>>,
+}
+
+page_schema!(TargetPage, Target);
+
+impl Versioned for Target {
+    fn version(&self) -> i32 {
+        self.version
+    }
+}
+
+impl write::Identified for Target {
+    fn id(&self) -> Uuid {
+        self.id
+    }
+}
+
+impl Target {
+    pub(crate) fn from_row(r: TargetRow) -> ApiResult<Target> {
+        Ok(Target {
+            period: stored_period(&r.period)?,
+            id: r.id,
+            indicator_id: r.indicator_id,
+            value: r.value,
+            note: r.note,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            version: r.version,
+            archived_at: r.archived_at,
+        })
+    }
+}
+
+/// A target to set.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TargetBody {
+    /// The target, in the indicator's unit (0–100 for `percent`).
+    #[schema(example = 91.0)]
+    pub value: f64,
+    /// Where it comes from, caveats; at most 2000 characters.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+pub(crate) const TARGETS: ListSpec = ListSpec {
+    table: "indicator_targets",
+    filters: &[Filter::new(
+        "period",
+        FilterKind::Text("indicator_targets.period"),
+    )],
+    sorts: &[
+        SortField::at(
+            "period",
+            "indicator_targets.period_starts_on",
+            SortType::Date,
+            "/period/starts_on",
+        ),
+        SortField::at(
+            "period_end",
+            "indicator_targets.period_ends_on",
+            SortType::Date,
+            "/period/ends_on",
+        ),
+        SortField::new(
+            "updated_at",
+            "indicator_targets.updated_at",
+            SortType::Timestamp,
+        ),
+    ],
+    default_sort: "period,period_end",
+    archivable: true,
+};
+
+/// Query of `GET /indicators/{id}/targets`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct TargetFilters {
+    /// Any of these period codes (comma-separated).
+    period: Option<String>,
+}
+
+/// List an indicator's targets
+///
+/// Every role may read. One target per period, in time order (default
+/// `sort=period,period_end`: by start, then end, so a quarter comes before the
+/// year it opens), or by `updated_at`. Removed targets appear with `include_archived=true`.
+#[utoipa::path(
+    tag = "indicators",
+    params(("id" = Uuid, Path, description = "Indicator id"), crate::resources::ListQuery, TargetFilters),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One page of targets", body = TargetPage),
+        (status = 400, description = "Unknown or malformed query parameter", body = ErrorBody),
+        (status = 404, description = "No such indicator", body = ErrorBody),
+    )
+)]
+#[get("/{id}/targets")]
+pub async fn list_indicator_targets(
+    req: HttpRequest,
+    user: AuthUser,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    user.require(Role::Viewer)?;
+    let mut p = ListParams::parse(req.query_string(), TARGETS)?;
+    let mut conn = state.conn().await?;
+    let row = find_row(&mut conn, *id).await?;
+    p.add_condition(
+        DynSql::raw("indicator_targets.indicator_id = ")
+            .bind(row.id.to_string())
+            .sql("::uuid"),
+    );
+    let (rows, total) = db::list_targets(&mut conn, &p).await?;
+    let items = rows
+        .into_iter()
+        .map(Target::from_row)
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(p.page(items, total)?.respond(&req))
+}
+
+/// Set an indicator's target for a period
+///
+/// Editors and admins. Creates the period's target (201) or replaces it
+/// (200); a removed target comes back. `If-Match` is checked when given.
+/// Audited as action `target` on entity type `indicator_target`.
+#[utoipa::path(
+    tag = "indicators",
+    request_body = TargetBody,
+    params(
+        ("id" = Uuid, Path, description = "Indicator id"),
+        ("period" = String, Path, description = "Period code, e.g. `FY2009-10`"),
+        crate::resources::OptionalIfMatchHeader,
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Replaced", body = Target, headers(("ETag" = String))),
+        (status = 201, description = "Created", body = Target, headers(("ETag" = String), ("Location" = String))),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 403, description = "Not an editor or admin", body = ErrorBody),
+        (status = 404, description = "No such indicator", body = ErrorBody),
+        (status = 409, description = "The indicator is archived", body = ErrorBody),
+        (status = 412, description = "If-Match is stale", body = ErrorBody),
+        (status = 413, description = "Body over 1 MiB", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
+        (status = 422, description = "Invalid period or fields", body = ErrorBody),
+    )
+)]
+#[put("/{id}/targets/{period}")]
+pub async fn put_indicator_target(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    path: web::Path<(Uuid, String)>,
+    if_match: OptionalIfMatch,
+    body: ApiJson<TargetBody>,
+) -> ApiResult<HttpResponse> {
+    ctx.require(Role::Editor)?;
+    let (id, code) = path.into_inner();
+    let period = parse_period("/period", &code)?;
+    let body = body.0;
+    let mut conn = state.conn().await?;
+    let actor = ctx.actor();
+    let key = [id.to_string(), period.code.clone()];
+    let (target, created) = conn
+        .transaction::<(Target, bool), ApiError, _>(async move |conn| {
+            let indicator = find_live_row(conn, id).await?;
+            let mut errors = Errors::new();
+            check_number(&mut errors, "/value", &indicator.unit, body.value);
+            let note = opt_note(&mut errors, "/note", &body.note);
+            errors.finish()?;
+            let upsert = write::Upsert {
+                table: "indicator_targets",
+                key: &[&key[0], &key[1]],
+                entity: "indicator_target",
+                action: "target",
+            };
+            let code = period.code.clone();
+            upsert
+                .run(
+                    conn,
+                    &actor,
+                    if_match.0.as_ref(),
+                    move |conn| {
+                        Box::pin(async move {
+                            let row = db::find_target(conn, id, &code).await?;
+                            row.map(|row| {
+                                Ok(write::Existing {
+                                    version: row.version,
+                                    view: Target::from_row(row.clone())?,
+                                    row,
+                                })
+                            })
+                            .transpose()
+                        })
+                    },
+                    move |conn, existing| {
+                        Box::pin(async move {
+                            let row = db::upsert_target(
+                                conn,
+                                existing,
+                                id,
+                                &period,
+                                body.value,
+                                note.as_deref(),
+                            )
+                            .await
+                            .map_err(write::changed_meanwhile)?;
+                            Target::from_row(row)
+                        })
+                    },
+                )
+                .await
+        })
+        .await?;
+    Ok(upserted(
+        created,
+        format!("/api/v1/indicators/{id}/targets/{}", target.period.code),
+        &target,
+    ))
+}
+
+pub(crate) fn upserted<T: Serialize + Versioned>(
+    created: bool,
+    location: String,
+    record: &T,
+) -> HttpResponse {
+    if created {
+        crate::web::http::created_record(location, record)
+    } else {
+        crate::web::http::ok_record(record)
+    }
+}
+
+/// Remove an indicator's target for a period
+///
+/// Editors and admins. Archives the target: the period then has no target
+/// of its own (a quarter falls back on its financial year's), the record
+/// stays for the audit trail and `PUT` sets it again. `If-Match` (the
+/// target's `ETag`) is required.
+#[utoipa::path(
+    tag = "indicators",
+    params(
+        ("id" = Uuid, Path, description = "Indicator id"),
+        ("period" = String, Path, description = "Period code, e.g. `FY2009-10`"),
+        crate::resources::IfMatchHeader,
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Removed", body = Target, headers(("ETag" = String))),
+        (status = 403, description = "Not an editor or admin", body = ErrorBody),
+        (status = 404, description = "No such indicator, or no target for the period", body = ErrorBody),
+        (status = 409, description = "The indicator is archived", body = ErrorBody),
+        (status = 412, description = "If-Match is stale", body = ErrorBody),
+        (status = 422, description = "Invalid period", body = ErrorBody),
+        (status = 428, description = "If-Match missing", body = ErrorBody),
+    )
+)]
+#[delete("/{id}/targets/{period}")]
+pub async fn delete_indicator_target(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    path: web::Path<(Uuid, String)>,
+    if_match: crate::web::http::IfMatch,
+) -> ApiResult<HttpResponse> {
+    ctx.require(Role::Editor)?;
+    let (id, code) = path.into_inner();
+    let period = parse_period("/period", &code)?;
+    let mut conn = state.conn().await?;
+    let actor = ctx.actor();
+    let target = conn
+        .transaction::<Target, ApiError, _>(async move |conn| {
+            let indicator = find_live_row(conn, id).await?;
+            records::lock_key(conn, "indicator_targets", &[&id.to_string(), &period.code]).await?;
+            let existing = db::find_target(conn, id, &period.code)
+                .await?
+                .filter(|t| t.archived_at.is_none())
+                .ok_or_else(|| {
+                    ApiError::NotFound(format!(
+                        "{} has no target for {}",
+                        indicator.code, period.code
+                    ))
+                })?;
+            if_match.check(existing.version)?;
+            let before = Target::from_row(existing.clone())?;
+            let after = Target::from_row(
+                db::archive_target(conn, &existing)
+                    .await
+                    .map_err(write::changed_meanwhile)?,
+            )?;
+            audit::record(
+                conn,
+                &actor,
+                "archive",
+                "indicator_target",
+                after.id,
+                Some(&before),
+                Some(&after),
+            )
+            .await?;
+            Ok(after)
+        })
+        .await?;
+    Ok(crate::web::http::ok_record(&target))
+}

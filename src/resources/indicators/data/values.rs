@@ -1,0 +1,617 @@
+//! Values (observations) per series, period and sub-group: list, export as CSV, record (PUT), history.
+
+use super::*;
+
+// ----------------------------------------------------------------- values
+
+/// One observation of an indicator: a series' figure for a period,
+/// optionally for a sub-group.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct IndicatorValue {
+    pub id: Uuid,
+    pub indicator_id: Uuid,
+    /// The indicator's ref, e.g. `NI59`.
+    pub indicator_ref: String,
+    pub period: Period,
+    pub series: Series,
+    /// The sub-group (e.g. `Care leavers`), or null for the whole population.
+    pub breakdown: Option<String>,
+    /// The figure, in the indicator's unit. For a quarter of a cumulative
+    /// indicator: that quarter's own figure (the status adds them up).
+    pub value: f64,
+    /// What the figure was computed from, when known.
+    pub numerator: Option<f64>,
+    pub denominator: Option<f64>,
+    pub status: ValueStatus,
+    pub note: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Incremented by every change; the `ETag`.
+    pub version: i32,
+}
+
+page_schema!(ValuePage, IndicatorValue);
+
+impl Versioned for IndicatorValue {
+    fn version(&self) -> i32 {
+        self.version
+    }
+}
+
+impl write::Identified for IndicatorValue {
+    fn id(&self) -> Uuid {
+        self.id
+    }
+}
+
+impl Record for IndicatorValue {
+    const TABLE: &'static str = "indicator_values";
+    const ENTITY: &'static str = "indicator_value";
+
+    async fn load(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Self> {
+        let row = db::find_value(conn, id)
+            .await
+            .map_err(|e| crate::web::error::not_found(e, "value", id))?;
+        let indicator = find_row(conn, row.indicator_id).await?;
+        IndicatorValue::from_row(row, &indicator.code)
+    }
+
+    fn is_archived(&self) -> bool {
+        false
+    }
+}
+
+impl IndicatorValue {
+    pub(crate) fn from_row(r: ValueRow, indicator_ref: &str) -> ApiResult<IndicatorValue> {
+        Ok(IndicatorValue {
+            period: stored_period(&r.period)?,
+            series: Series::from_db(&r.series)?,
+            status: ValueStatus::from_db(&r.status)?,
+            id: r.id,
+            indicator_id: r.indicator_id,
+            indicator_ref: indicator_ref.to_string(),
+            breakdown: r.breakdown,
+            value: r.value,
+            numerator: r.numerator,
+            denominator: r.denominator,
+            note: r.note,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            version: r.version,
+        })
+    }
+}
+
+/// A value to record.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ValueBody {
+    /// The figure, in the indicator's unit (0–100 for `percent`).
+    #[schema(example = 90.2)]
+    pub value: f64,
+    #[serde(default)]
+    pub numerator: Option<f64>,
+    #[serde(default)]
+    pub denominator: Option<f64>,
+    /// Default `provisional`; only editors and admins may set `validated`.
+    #[serde(default)]
+    pub status: Option<ValueStatus>,
+    /// At most 2000 characters.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Query of `PUT .../values/{series}/{period}`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct BreakdownQuery {
+    /// The sub-group the value is for (e.g. `Care leavers`); leave out for
+    /// the whole population.
+    breakdown: Option<String>,
+}
+
+pub(crate) fn breakdown_of(req: &HttpRequest) -> ApiResult<Option<String>> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
+        .map_err(|_| ApiError::InvalidQuery("the query string is malformed".into()))?;
+    let mut breakdown = None;
+    for (k, v) in pairs {
+        if k != "breakdown" {
+            return Err(ApiError::InvalidQuery(format!(
+                "unknown query parameter {k:?}; this accepts: breakdown"
+            )));
+        }
+        let v = v.trim().to_string();
+        if v.is_empty() || v.chars().count() > 200 {
+            return Err(ApiError::field(
+                "?breakdown",
+                "must be 1 to 200 characters; leave it out for the whole population",
+            ));
+        }
+        breakdown = Some(v);
+    }
+    Ok(breakdown)
+}
+
+pub(crate) fn parse_series(pointer: &str, s: &str) -> ApiResult<Series> {
+    Series::parse(s).ok_or_else(|| {
+        ApiError::field(
+            pointer,
+            format!(
+                "{s:?} is not a series; expected one of {}",
+                Series::WORDS.join(", ")
+            ),
+        )
+    })
+}
+
+/// Record a value
+///
+/// Contributors of the indicator's lead organisation, editors and admins.
+/// Creates the value of `series` for `period` (and `?breakdown=`, a
+/// sub-group) with 201, or replaces it with 200; the replaced figure stays in
+/// the audit trail (action `value`, entity type `indicator_value`). Only
+/// editors and admins set `status` `validated` or change a validated value.
+/// `If-Match` is checked when given.
+#[utoipa::path(
+    tag = "indicators",
+    request_body = ValueBody,
+    params(
+        ("id" = Uuid, Path, description = "Indicator id"),
+        ("series" = Series, Path, description = "Whose figure: `area`, `national`, ..."),
+        ("period" = String, Path, description = "Period code, e.g. `FY2009-10-Q1`"),
+        BreakdownQuery,
+        crate::resources::OptionalIfMatchHeader,
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Replaced", body = IndicatorValue, headers(("ETag" = String))),
+        (status = 201, description = "Created", body = IndicatorValue, headers(("ETag" = String), ("Location" = String))),
+        (status = 400, description = "Malformed JSON or query", body = ErrorBody),
+        (status = 403, description = "Not allowed: a viewer, a contributor of another organisation, or a contributor validating", body = ErrorBody),
+        (status = 404, description = "No such indicator", body = ErrorBody),
+        (status = 409, description = "The indicator is archived", body = ErrorBody),
+        (status = 412, description = "If-Match is stale", body = ErrorBody),
+        (status = 413, description = "Body over 1 MiB", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
+        (status = 422, description = "Invalid period, series or fields (e.g. a percentage outside 0–100)", body = ErrorBody),
+    )
+)]
+#[put("/{id}/values/{series}/{period}")]
+pub async fn put_indicator_value(
+    req: HttpRequest,
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    path: web::Path<(Uuid, String, String)>,
+    if_match: OptionalIfMatch,
+    body: ApiJson<ValueBody>,
+) -> ApiResult<HttpResponse> {
+    ctx.require(Role::Contributor)?;
+    let (id, series, code) = path.into_inner();
+    let breakdown = breakdown_of(&req)?;
+    let series = parse_series("/series", &series)?;
+    let period = parse_period("/period", &code)?;
+    let body = body.0;
+    let mut conn = state.conn().await?;
+    let actor = ctx.actor();
+    let user = ctx.user.clone();
+    let (value, created) = conn
+        .transaction::<(IndicatorValue, bool), ApiError, _>(async move |conn| {
+            let indicator = authorize_report(conn, &user, id).await?;
+            let mut errors = Errors::new();
+            check_number(&mut errors, "/value", &indicator.unit, body.value);
+            for (p, v) in [
+                ("/numerator", body.numerator),
+                ("/denominator", body.denominator),
+            ] {
+                if v.is_some_and(|v| !v.is_finite()) {
+                    errors.add(p, "must be a finite number");
+                }
+            }
+            let note = opt_note(&mut errors, "/note", &body.note);
+            errors.finish()?;
+            let status = body.status.unwrap_or(ValueStatus::Provisional);
+            let whole = if breakdown.is_some() {
+                "sub-group"
+            } else {
+                "whole"
+            };
+            let key = [
+                id.to_string(),
+                series.as_str().to_string(),
+                breakdown.clone().unwrap_or_default(),
+                period.code.clone(),
+                whole.to_string(),
+            ];
+            let upsert = write::Upsert {
+                table: "indicator_values",
+                key: &[&key[0], &key[1], &key[2], &key[3], &key[4]],
+                entity: "indicator_value",
+                action: "value",
+            };
+            let lookup = [(
+                id,
+                series.as_str().to_string(),
+                breakdown.clone(),
+                period.code.clone(),
+            )];
+            let code = indicator.code.clone();
+            upsert
+                .run(
+                    conn,
+                    &actor,
+                    if_match.0.as_ref(),
+                    move |conn| {
+                        Box::pin(async move {
+                            let row = db::find_values(conn, &lookup).await?.pop();
+                            row.map(|row| {
+                                Ok(write::Existing {
+                                    version: row.version,
+                                    view: IndicatorValue::from_row(row.clone(), &code)?,
+                                    row,
+                                })
+                            })
+                            .transpose()
+                        })
+                    },
+                    move |conn, existing| {
+                        Box::pin(async move {
+                            ReportScope::of(&user)?.check_value_status(
+                                status.as_str(),
+                                existing.map(|v| v.status.as_str()),
+                            )?;
+                            let w = ValueWrite {
+                                indicator_id: id,
+                                period: &period,
+                                series: series.as_str(),
+                                breakdown: breakdown.as_deref(),
+                                value: body.value,
+                                numerator: body.numerator,
+                                denominator: body.denominator,
+                                status: status.as_str(),
+                                note: note.as_deref(),
+                            };
+                            let row = db::upsert_value(conn, existing, &w)
+                                .await
+                                .map_err(write::changed_meanwhile)?;
+                            IndicatorValue::from_row(row, &indicator.code)
+                        })
+                    },
+                )
+                .await
+        })
+        .await?;
+    let mut location = format!(
+        "/api/v1/indicators/{id}/values/{}/{}",
+        value.series, value.period.code
+    );
+    if let Some(b) = &value.breakdown {
+        location.push_str("?breakdown=");
+        location.push_str(&serde_urlencoded::to_string([("", b)]).unwrap_or_default()[1..]);
+    }
+    Ok(upserted(created, location, &value))
+}
+
+pub(crate) async fn write_value(
+    conn: &mut AsyncPgConnection,
+    actor: &crate::web::http::Actor,
+    indicator: &IndicatorRow,
+    existing: Option<&ValueRow>,
+    w: &ValueWrite<'_>,
+) -> ApiResult<(IndicatorValue, bool)> {
+    let before = existing
+        .cloned()
+        .map(|r| IndicatorValue::from_row(r, &indicator.code))
+        .transpose()?;
+    let row = db::upsert_value(conn, existing, w)
+        .await
+        .map_err(write::changed_meanwhile)?;
+    let after = IndicatorValue::from_row(row, &indicator.code)?;
+    audit::record(
+        conn,
+        actor,
+        "value",
+        "indicator_value",
+        after.id,
+        before.as_ref(),
+        Some(&after),
+    )
+    .await?;
+    Ok((after, existing.is_none()))
+}
+
+pub(crate) const VALUES: ListSpec = ListSpec {
+    table: "indicator_values",
+    filters: &[
+        Filter::new(
+            "indicator_id",
+            FilterKind::Uuid("indicator_values.indicator_id"),
+        ),
+        Filter::new("indicator_ref", FilterKind::Text("indicators.code")),
+        Filter::new(
+            "series",
+            FilterKind::Vocab("indicator_values.series", Series::WORDS),
+        ),
+        Filter::new("period", FilterKind::Text("indicator_values.period")),
+        Filter::new(
+            "status",
+            FilterKind::Vocab("indicator_values.status", ValueStatus::WORDS),
+        ),
+        Filter::new("breakdown", FilterKind::Manual(ManualType::Text)),
+        Filter::new("from", FilterKind::Manual(ManualType::Period)),
+        Filter::new("to", FilterKind::Manual(ManualType::Period)),
+    ],
+    sorts: &[
+        SortField::new("indicator_ref", "indicators.code", SortType::Text),
+        SortField::at(
+            "period",
+            "indicator_values.period_starts_on",
+            SortType::Date,
+            "/period/starts_on",
+        ),
+        SortField::at(
+            "period_end",
+            "indicator_values.period_ends_on",
+            SortType::Date,
+            "/period/ends_on",
+        ),
+        SortField::new("series", "indicator_values.series", SortType::Text),
+        SortField::nullable("breakdown", "indicator_values.breakdown", SortType::Text),
+        SortField::new(
+            "updated_at",
+            "indicator_values.updated_at",
+            SortType::Timestamp,
+        ),
+    ],
+    default_sort: "indicator_ref,period,period_end,series,breakdown",
+    archivable: false,
+};
+
+/// Filters of the value lists.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct ValueFilters {
+    /// Any of these indicators (comma-separated ids).
+    indicator_id: Option<String>,
+    /// Any of these indicator refs (comma-separated), e.g. `NI59,NI60`.
+    indicator_ref: Option<String>,
+    /// Any of these series (comma-separated).
+    series: Option<String>,
+    /// Any of these period codes (comma-separated).
+    period: Option<String>,
+    /// Any of these statuses (comma-separated).
+    status: Option<String>,
+    /// Any of these sub-groups (comma-separated); `none` for the
+    /// whole-population figures.
+    breakdown: Option<String>,
+    /// Only periods starting on or after the start of this period (a code).
+    from: Option<String>,
+    /// Only periods ending on or before the end of this period (a code).
+    to: Option<String>,
+}
+
+pub(crate) fn value_params(q: &str) -> ApiResult<ListParams> {
+    let mut p = ListParams::parse(q, VALUES)?;
+    let mut extra = Vec::new();
+    if let Some(b) = p.filter("breakdown") {
+        let items: Vec<&str> = b
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
+        let named: Vec<&str> = items.iter().copied().filter(|s| *s != "none").collect();
+        let mut any = Vec::new();
+        if items.contains(&"none") {
+            any.push(DynSql::raw("indicator_values.breakdown IS NULL"));
+        }
+        if !named.is_empty() {
+            any.push(
+                DynSql::raw("indicator_values.breakdown = ANY(string_to_array(")
+                    .bind(named.join(","))
+                    .sql(", ','))"),
+            );
+        }
+        extra.push(DynSql::any(any));
+    }
+    let from = p
+        .filter("from")
+        .map(|v| parse_period("?from", v))
+        .transpose()?;
+    let to = p.filter("to").map(|v| parse_period("?to", v)).transpose()?;
+    if let (Some(f), Some(t)) = (&from, &to) {
+        if t.ends_on < f.starts_on {
+            return Err(ApiError::RuleViolated(vec![FieldError::new(
+                "?to",
+                "ends before `from` starts",
+            )]));
+        }
+    }
+    if let Some(f) = from {
+        extra.push(
+            DynSql::raw("indicator_values.period_starts_on >= ")
+                .bind(f.starts_on.to_string())
+                .sql("::date"),
+        );
+    }
+    if let Some(t) = to {
+        extra.push(
+            DynSql::raw("indicator_values.period_ends_on <= ")
+                .bind(t.ends_on.to_string())
+                .sql("::date"),
+        );
+    }
+    for c in extra {
+        p.add_condition(c);
+    }
+    Ok(p)
+}
+
+pub(crate) async fn value_page(
+    req: &HttpRequest,
+    conn: &mut AsyncPgConnection,
+    p: &ListParams,
+) -> ApiResult<HttpResponse> {
+    let (rows, total) = db::list_values(conn, p).await?;
+    let refs = indicator_refs(conn, &rows).await?;
+    let items = rows
+        .into_iter()
+        .map(|r| {
+            let code = refs.get(&r.indicator_id).cloned().unwrap_or_default();
+            IndicatorValue::from_row(r, &code)
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(p.page(items, total)?.respond(req))
+}
+
+pub(crate) async fn indicator_refs(
+    conn: &mut AsyncPgConnection,
+    rows: &[ValueRow],
+) -> ApiResult<HashMap<Uuid, String>> {
+    let mut ids: Vec<Uuid> = rows.iter().map(|r| r.indicator_id).collect();
+    ids.sort();
+    ids.dedup();
+    Ok(db::find_many(conn, &ids)
+        .await?
+        .into_iter()
+        .map(|i| (i.id, i.code))
+        .collect())
+}
+
+/// List an indicator's values
+///
+/// Every role may read. Sort on `indicator_ref`, `period` (start),
+/// `period_end`, `series`, `breakdown`, `updated_at` (default in that order).
+#[utoipa::path(
+    tag = "indicators",
+    params(("id" = Uuid, Path, description = "Indicator id"), crate::resources::ListQuery, ValueFilters),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One page of values", body = ValuePage),
+        (status = 400, description = "Unknown or malformed query parameter", body = ErrorBody),
+        (status = 404, description = "No such indicator", body = ErrorBody),
+        (status = 422, description = "`from` or `to` is not a period code", body = ErrorBody),
+    )
+)]
+#[get("/{id}/values")]
+pub async fn list_indicator_values(
+    req: HttpRequest,
+    user: AuthUser,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    user.require(Role::Viewer)?;
+    let mut p = value_params(req.query_string())?;
+    let mut conn = state.conn().await?;
+    let row = find_row(&mut conn, *id).await?;
+    p.add_condition(
+        DynSql::raw("indicator_values.indicator_id = ")
+            .bind(row.id.to_string())
+            .sql("::uuid"),
+    );
+    value_page(&req, &mut conn, &p).await
+}
+
+pub(crate) fn wants_csv(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.to_ascii_lowercase().contains("text/csv"))
+}
+
+/// The columns of the CSV import and export, in order.
+pub const CSV_COLUMNS: [&str; 6] = [
+    "indicator_ref",
+    "period",
+    "series",
+    "breakdown",
+    "value",
+    "note",
+];
+
+/// List or export values of every indicator
+///
+/// Every role may read. As JSON (one page, like every list), or, with
+/// `Accept: text/csv`, every matching value (no paging) as CSV with the
+/// columns `indicator_ref,period,series,breakdown,value,note`: the format
+/// `POST /indicators/values/import` reads. Sort on `indicator_ref`, `period`
+/// (start), `period_end`, `series`, `breakdown`, `updated_at` (default in that order).
+#[utoipa::path(
+    tag = "indicators",
+    params(crate::resources::ListQuery, ValueFilters),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One page of values, or every matching value as CSV",
+         content((ValuePage = "application/json"), (String = "text/csv")),
+         headers(("Link" = String, description = "JSON only: `<...>; rel=\"next\"` when there is a next page"))),
+        (status = 400, description = "Unknown or malformed query parameter", body = ErrorBody),
+        (status = 422, description = "`from` or `to` is not a period code", body = ErrorBody),
+    )
+)]
+#[get("/values")]
+pub async fn list_values(
+    req: HttpRequest,
+    user: AuthUser,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    user.require(Role::Viewer)?;
+    let p = value_params(req.query_string())?;
+    let mut conn = state.conn().await?;
+    if !wants_csv(&req) {
+        return value_page(&req, &mut conn, &p).await;
+    }
+    let rows = db::all_values(&mut conn, &p).await?;
+    let refs = indicator_refs(&mut conn, &rows).await?;
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let csv_error = |e: csv::Error| ApiError::Internal(format!("writing CSV: {e}"));
+    out.write_record(CSV_COLUMNS).map_err(csv_error)?;
+    for r in rows {
+        let code = refs.get(&r.indicator_id).map(String::as_str).unwrap_or("");
+        out.write_record([
+            code,
+            &r.period,
+            &r.series,
+            r.breakdown.as_deref().unwrap_or(""),
+            &r.value.to_string(),
+            r.note.as_deref().unwrap_or(""),
+        ])
+        .map_err(csv_error)?;
+    }
+    let body = out
+        .into_inner()
+        .map_err(|e| ApiError::Internal(format!("writing CSV: {e}")))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"indicator-values.csv\"",
+        ))
+        .body(body))
+}
+
+/// History of a value
+///
+/// Every role may read. Every figure the value has had, oldest first
+/// (`sort=-at` for newest first): its audit entries (action `value`), each
+/// with the value before and after the change. The value's `id` is in every
+/// value answer.
+#[utoipa::path(
+    tag = "indicators",
+    params(("value_id" = Uuid, Path, description = "Value id"), crate::resources::history::HistoryQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One page of audit entries", body = AuditPage),
+        (status = 400, description = "Malformed query", body = ErrorBody),
+        (status = 404, description = "No such value", body = ErrorBody),
+    )
+)]
+#[get("/values/{value_id}/history")]
+pub async fn value_history(
+    req: HttpRequest,
+    user: AuthUser,
+    state: web::Data<AppState>,
+    value_id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    user.require(Role::Viewer)?;
+    history_page::<IndicatorValue>(&req, &state, *value_id).await
+}
