@@ -209,7 +209,6 @@ pub(crate) const LIST: ListSpec = ListSpec {
     table: "service_accounts",
     filters: &[
         Filter::new("client_id", FilterKind::Text("service_accounts.client_id")),
-        Filter::new("code", FilterKind::Text("service_accounts.client_id")),
         Filter::new(
             "role",
             FilterKind::Vocab("service_accounts.role", Role::NAMES),

@@ -222,3 +222,49 @@ fn the_document_gives_generated_clients_what_they_need() {
     let code = &spec["components"]["schemas"]["MilestonePatch"]["properties"]["code"];
     assert_eq!(code["type"], Value::from("string"), "{code}");
 }
+
+/// What a list documents is what its parser accepts: the query parameters of
+/// every list operation in the document are exactly its `ListSpec`'s filters
+/// plus paging, sorting and (where records can be archived)
+/// `include_archived`. A filter added to one and not the other fails here.
+#[test]
+fn every_list_documents_exactly_the_parameters_it_accepts() {
+    use std::collections::BTreeSet;
+    let doc = trustplan::openapi();
+    let mut drift = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let Some(op) = item.get("get") else { continue };
+        let id = op["operationId"].as_str().unwrap();
+        let Some(spec) = trustplan::resources::list_spec(id) else {
+            continue;
+        };
+        let documented: BTreeSet<&str> = op["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| p["in"] == "query")
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        let mut accepted: BTreeSet<&str> = spec.filters.iter().map(|f| f.name).collect();
+        accepted.extend(["limit", "cursor", "sort"]);
+        if spec.archivable {
+            accepted.insert("include_archived");
+        }
+        // The performance report is not paged.
+        if id == "get_performance" {
+            for p in ["limit", "cursor", "sort"] {
+                if !documented.contains(p) {
+                    accepted.remove(p);
+                }
+            }
+        }
+        if documented != accepted {
+            drift.push(format!(
+                "{id} ({path}): documented but not accepted {:?}; accepted but not documented {:?}",
+                documented.difference(&accepted).collect::<Vec<_>>(),
+                accepted.difference(&documented).collect::<Vec<_>>()
+            ));
+        }
+    }
+    assert!(drift.is_empty(), "{}", drift.join("\n"));
+}
