@@ -530,8 +530,8 @@ pub async fn get_performance(
 ) -> ApiResult<HttpResponse> {
     user.require(Role::Viewer)?;
     let p = ListParams::parse(req.query_string(), REPORT)?;
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
+        .map_err(|_| ApiError::InvalidQuery("the query string is malformed".into()))?;
     if let Some((k, _)) = pairs.iter().find(|(k, _)| k == "limit" || k == "cursor") {
         return Err(ApiError::InvalidQuery(format!(
             "{k}: this report is not paged; it lists every indicator matching the filters"
