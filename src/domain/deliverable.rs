@@ -33,6 +33,17 @@ impl DeliverableStatus {
     }
 }
 
+/// The closed statuses as an SQL list, `'complete', 'deferred', 'cancelled'`:
+/// what the overdue rule says in SQL, written from [`DeliverableStatus::CLOSED`]
+/// so the two cannot disagree.
+pub fn closed_sql_list() -> String {
+    DeliverableStatus::CLOSED
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Whether a deliverable is overdue on `as_of`: due before that day and not
 /// complete, deferred or cancelled. One with no due date never is.
 pub fn is_overdue(due_on: Option<NaiveDate>, status: DeliverableStatus, as_of: NaiveDate) -> bool {

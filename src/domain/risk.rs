@@ -27,11 +27,34 @@ pub const MAX_SCORE: i32 = 16;
 /// The band of a risk score: 1–4 `Low`, 5–10 `Medium`, 11–16 `High`;
 /// `None` for a score outside 1–16, which is not a valid score.
 pub fn band(score: i32) -> Option<RiskBand> {
-    match score {
-        1..=4 => Some(RiskBand::Low),
-        5..=10 => Some(RiskBand::Medium),
-        11..=16 => Some(RiskBand::High),
-        _ => None,
+    RiskBand::ALL.into_iter().find(|b| {
+        let (lo, hi) = b.scores();
+        (lo..=hi).contains(&score)
+    })
+}
+
+impl RiskBand {
+    /// Every band, lowest first.
+    pub const ALL: [RiskBand; 3] = [RiskBand::Low, RiskBand::Medium, RiskBand::High];
+
+    /// The lowest and highest score of the band: what a filter on a band
+    /// asks of a stored score.
+    pub fn scores(self) -> (i32, i32) {
+        match self {
+            RiskBand::Low => (1, 4),
+            RiskBand::Medium => (5, 10),
+            RiskBand::High => (11, 16),
+        }
+    }
+
+    /// The band a wire word names (`low`, `medium`, `high`).
+    pub fn from_word(word: &str) -> Option<RiskBand> {
+        match word {
+            "low" => Some(RiskBand::Low),
+            "medium" => Some(RiskBand::Medium),
+            "high" => Some(RiskBand::High),
+            _ => None,
+        }
     }
 }
 
@@ -39,6 +62,18 @@ pub fn band(score: i32) -> Option<RiskBand> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_band_filter_asks_for_exactly_its_scores_and_its_wire_word() {
+        for b in RiskBand::ALL {
+            let (lo, hi) = b.scores();
+            assert!((lo..=hi).all(|s| band(s) == Some(b)));
+            assert_ne!(band(lo - 1), Some(b));
+            assert_ne!(band(hi + 1), Some(b));
+            let word = serde_json::to_value(b).unwrap();
+            assert_eq!(RiskBand::from_word(word.as_str().unwrap()), Some(b));
+        }
+    }
 
     #[test]
     fn every_boundary() {

@@ -235,7 +235,8 @@ pub fn overdue_sql(due: &str, status: &str, as_of: NaiveDate, overdue: bool) -> 
     let cond = DynSql::raw(format!("({due}) < "))
         .bind(as_of.to_string())
         .sql(format!(
-            "::date AND {status} NOT IN ('complete', 'deferred', 'cancelled')"
+            "::date AND {status} NOT IN ({})",
+            crate::domain::deliverable::closed_sql_list()
         ));
     if overdue {
         cond

@@ -159,14 +159,14 @@ pub async fn rollups(
     if objective_ids.is_empty() {
         return Ok(out);
     }
-    let counts: Vec<StatusCount> = diesel::sql_query(
+    let counts: Vec<StatusCount> = diesel::sql_query(format!(
         "SELECT objective_id, status, count(*) AS n, \
-                count(*) FILTER (WHERE due_on < $2 \
-                    AND status NOT IN ('complete', 'deferred', 'cancelled')) AS overdue \
+                count(*) FILTER (WHERE due_on < $2 AND status NOT IN ({})) AS overdue \
          FROM milestones \
          WHERE objective_id = ANY($1) AND archived_at IS NULL \
          GROUP BY objective_id, status",
-    )
+        crate::domain::deliverable::closed_sql_list()
+    ))
     .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(objective_ids)
     .bind::<diesel::sql_types::Date, _>(as_of)
     .load(conn)

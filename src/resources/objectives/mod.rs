@@ -362,16 +362,11 @@ fn filter_by_bands(p: &mut ListParams, filters: [(&str, &str); 2]) -> ApiResult<
 fn risk_band_condition(column: &str, name: &str, value: &str) -> ApiResult<DynSql> {
     let mut ranges = Vec::new();
     for word in value.split(',').map(str::trim) {
-        let (lo, hi) = match word {
-            "low" => (1, 4),
-            "medium" => (5, 10),
-            "high" => (11, 16),
-            other => {
-                return Err(ApiError::InvalidQuery(format!(
-                    "{name}: {other:?} is not one of low, medium, high"
-                )))
-            }
-        };
+        let (lo, hi) = crate::domain::risk::RiskBand::from_word(word)
+            .ok_or_else(|| {
+                ApiError::InvalidQuery(format!("{name}: {word:?} is not one of low, medium, high"))
+            })?
+            .scores();
         ranges.push(DynSql::raw(format!("{column} BETWEEN {lo} AND {hi}")));
     }
     Ok(DynSql::any(ranges))
