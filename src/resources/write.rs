@@ -138,6 +138,23 @@ pub struct Existing<Row, T> {
     pub view: T,
 }
 
+impl<Row: Clone, T> Existing<Row, T> {
+    /// What a natural key holds, from the row a lookup found (if any): its
+    /// version and its API shape.
+    pub fn found(
+        row: Option<Row>,
+        version: impl FnOnce(&Row) -> i32,
+        view: impl FnOnce(Row) -> ApiResult<T>,
+    ) -> ApiResult<Option<Self>> {
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(Existing {
+            version: version(&row),
+            view: view(row.clone())?,
+            row,
+        }))
+    }
+}
+
 /// Creates or replaces the record of a natural key (a `PUT` of a period's
 /// target, value or commentary): locks the key, finds what is there, checks
 /// `If-Match` against it (an `If-Match` for nothing is a 412), writes, and

@@ -230,15 +230,11 @@ pub async fn put_indicator_commentary(
                     if_match.0.as_ref(),
                     move |conn| {
                         Box::pin(async move {
-                            let row = db::find_commentary(conn, id, &code).await?;
-                            row.map(|row| {
-                                Ok(write::Existing {
-                                    version: row.version,
-                                    view: Commentary::from_row(row.clone())?,
-                                    row,
-                                })
-                            })
-                            .transpose()
+                            write::Existing::found(
+                                db::find_commentary(conn, id, &code).await?,
+                                |r| r.version,
+                                Commentary::from_row,
+                            )
                         })
                     },
                     move |conn, existing| {

@@ -204,15 +204,11 @@ pub async fn put_indicator_target(
                     if_match.0.as_ref(),
                     move |conn| {
                         Box::pin(async move {
-                            let row = db::find_target(conn, id, &code).await?;
-                            row.map(|row| {
-                                Ok(write::Existing {
-                                    version: row.version,
-                                    view: Target::from_row(row.clone())?,
-                                    row,
-                                })
-                            })
-                            .transpose()
+                            write::Existing::found(
+                                db::find_target(conn, id, &code).await?,
+                                |r| r.version,
+                                Target::from_row,
+                            )
                         })
                     },
                     move |conn, existing| {

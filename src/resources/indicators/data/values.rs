@@ -243,15 +243,11 @@ pub async fn put_indicator_value(
                     if_match.0.as_ref(),
                     move |conn| {
                         Box::pin(async move {
-                            let row = db::find_values(conn, &lookup).await?.pop();
-                            row.map(|row| {
-                                Ok(write::Existing {
-                                    version: row.version,
-                                    view: IndicatorValue::from_row(row.clone(), &code)?,
-                                    row,
-                                })
-                            })
-                            .transpose()
+                            write::Existing::found(
+                                db::find_values(conn, &lookup).await?.pop(),
+                                |r| r.version,
+                                |r| IndicatorValue::from_row(r, &code),
+                            )
                         })
                     },
                     move |conn, existing| {
