@@ -2,7 +2,13 @@
 //!
 //! | variable | default | meaning |
 //! |---|---|---|
-//! | `DATABASE_URL` | `postgres://postgres@localhost:5432/trustplan` | PostgreSQL database; created if it does not exist |
+//! | `DATABASE_URL` | `postgres://trustplan_app@localhost:5432/trustplan` | the database as the service's runtime role, which may read and write the data but never change the audit trail |
+//! | `DATABASE_OWNER_URL` | `DATABASE_URL` with user `postgres` and no password | the same database as its owner: creates it, runs the migrations and creates the runtime role (with `DATABASE_URL`'s password) |
+//! | `DB_STATEMENT_TIMEOUT_MS` | `30000` | longest a statement may run before it is cancelled (answered 503) |
+//! | `DB_LOCK_TIMEOUT_MS` | `5000` | longest a statement may wait for a lock before it is cancelled (answered 503) |
+//! | `SHUTDOWN_GRACE_SECONDS` | `30` | on SIGTERM, how long in-flight requests may take to finish before the service exits |
+//! | `AUTH_RATE_PER_CLIENT` | `10` | `POST /auth/token` attempts a minute per `client_id` (429 beyond) |
+//! | `AUTH_RATE_PER_ADDRESS` | `30` | `POST /auth/token` attempts a minute per client address (429 beyond) |
 //! | `BIND_ADDR` | `127.0.0.1:8080` | address the HTTP server listens on |
 //! | `DB_POOL_SIZE` | `10` | maximum connections in the pool |
 //! | `DB_TIMEOUT_MS` | `1500` | how long to wait for a connection (and to open one) before answering 503 |
@@ -48,10 +54,19 @@ pub struct JwtConfig {
 /// Everything the service reads from its environment.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// The runtime role's connection: what every request uses.
     pub database_url: String,
+    /// The owner's connection: database creation, migrations, the runtime role.
+    pub database_owner_url: String,
     pub bind_addr: String,
     pub pool_size: usize,
     pub db_timeout: Duration,
+    pub statement_timeout: Duration,
+    pub lock_timeout: Duration,
+    pub shutdown_grace: Duration,
+    /// `POST /auth/token` attempts allowed a minute, per client id and per address.
+    pub auth_rate_per_client: u32,
+    pub auth_rate_per_address: u32,
     pub jwt: JwtConfig,
     pub cors_origins: Vec<String>,
     pub public_url: String,
@@ -133,13 +148,31 @@ impl Config {
         if pool_size == 0 {
             return Err(ConfigError("DB_POOL_SIZE must be at least 1".into()));
         }
+        let database_url = var("DATABASE_URL")
+            .unwrap_or_else(|| "postgres://trustplan_app@localhost:5432/trustplan".into());
+        let database_owner_url = match var("DATABASE_OWNER_URL") {
+            Some(url) => url,
+            None => with_user(&database_url, "postgres").ok_or_else(|| {
+                ConfigError(format!(
+                    "DATABASE_URL {database_url:?} is not a postgres:// URL with a database name"
+                ))
+            })?,
+        };
         Ok(Config {
-            database_url: var("DATABASE_URL")
-                .unwrap_or_else(|| "postgres://postgres@localhost:5432/trustplan".into()),
+            database_url,
+            database_owner_url,
             public_url: var("PUBLIC_URL").unwrap_or_else(|| format!("http://{bind_addr}")),
             bind_addr,
             pool_size,
             db_timeout: Duration::from_millis(parse_var("DB_TIMEOUT_MS", 1500u64)?),
+            statement_timeout: Duration::from_millis(parse_var(
+                "DB_STATEMENT_TIMEOUT_MS",
+                30_000u64,
+            )?),
+            lock_timeout: Duration::from_millis(parse_var("DB_LOCK_TIMEOUT_MS", 5_000u64)?),
+            shutdown_grace: Duration::from_secs(parse_var("SHUTDOWN_GRACE_SECONDS", 30u64)?),
+            auth_rate_per_client: parse_var("AUTH_RATE_PER_CLIENT", 10u32)?,
+            auth_rate_per_address: parse_var("AUTH_RATE_PER_ADDRESS", 30u32)?,
             jwt,
             cors_origins: var("CORS_ORIGINS")
                 .map(|v| {
@@ -150,5 +183,83 @@ impl Config {
                 })
                 .unwrap_or_default(),
         })
+    }
+}
+
+/// `url` (a `postgres://user:password@host/db` URL) with its user and
+/// password replaced by `user` alone; `None` when it is not such a URL.
+pub fn with_user(url: &str, user: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let host_and_db = match rest.rsplit_once('@') {
+        Some((_, after)) => after,
+        None => rest,
+    };
+    host_and_db
+        .contains('/')
+        .then(|| format!("{scheme}://{user}@{host_and_db}"))
+}
+
+/// The user and password of a `postgres://user:password@host/db` URL,
+/// percent-decoded; `None` when it names no user.
+pub fn credentials(url: &str) -> Option<(String, Option<String>)> {
+    let (_, rest) = url.split_once("://")?;
+    let (userinfo, _) = rest.rsplit_once('@')?;
+    let (user, password) = match userinfo.split_once(':') {
+        Some((u, p)) => (u, Some(p)),
+        None => (userinfo, None),
+    };
+    let decode = |s: &str| percent_decode(s).filter(|d| !d.is_empty());
+    Some((decode(user)?, password.and_then(decode)))
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{credentials, with_user};
+
+    #[test]
+    fn the_owner_url_defaults_to_the_same_database_as_postgres() {
+        assert_eq!(
+            with_user(
+                "postgres://trustplan_app:s3cret@db:5432/trustplan",
+                "postgres"
+            )
+            .as_deref(),
+            Some("postgres://postgres@db:5432/trustplan")
+        );
+        assert_eq!(
+            with_user("postgres://localhost/trustplan?sslmode=disable", "postgres").as_deref(),
+            Some("postgres://postgres@localhost/trustplan?sslmode=disable")
+        );
+        assert_eq!(with_user("not a url", "postgres"), None);
+    }
+
+    #[test]
+    fn credentials_are_read_and_decoded() {
+        assert_eq!(
+            credentials("postgres://trustplan_app:p%40ss@db/trustplan"),
+            Some(("trustplan_app".into(), Some("p@ss".into())))
+        );
+        assert_eq!(
+            credentials("postgres://trustplan_app@db/trustplan"),
+            Some(("trustplan_app".into(), None))
+        );
+        assert_eq!(credentials("postgres://db/trustplan"), None);
     }
 }

@@ -26,7 +26,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::Config;
-use crate::store::{DbConn, DbPool, QueryCounter};
+use crate::store::{Conn, ConnError, DbPool, QueryCounter, SessionSettings};
 use crate::web::auth::JwtKeys;
 use crate::web::error::{ApiError, ApiResult};
 use crate::web::metrics::Metrics;
@@ -39,6 +39,10 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub metrics: Metrics,
     pub queries: QueryCounter,
+    /// What tokens name, cached briefly (see `web::identity`).
+    pub identities: crate::web::identity::Identities,
+    /// `POST /auth/token`'s rate limits and hashing pool.
+    pub token_limits: crate::web::ratelimit::TokenLimits,
 }
 
 impl AppState {
@@ -49,21 +53,37 @@ impl AppState {
             &config.database_url,
             config.pool_size,
             config.db_timeout,
+            SessionSettings {
+                statement_timeout: config.statement_timeout,
+                lock_timeout: config.lock_timeout,
+            },
             queries.clone(),
         )?;
         let jwt = JwtKeys::from_config(&config.jwt)?;
         Ok(AppState {
             pool,
             jwt: Arc::new(jwt),
-            config: Arc::new(config),
             metrics: Metrics::new(),
             queries,
+            identities: Default::default(),
+            token_limits: crate::web::ratelimit::TokenLimits::new(
+                config.auth_rate_per_client,
+                config.auth_rate_per_address,
+            ),
+            config: Arc::new(config),
         })
     }
 
-    /// A pooled connection; 503 when the database cannot be reached in time.
-    pub async fn conn(&self) -> ApiResult<DbConn> {
-        self.pool.get().await.map_err(ApiError::from)
+    /// A connection: the request's own when it runs in one transaction (an
+    /// idempotent `POST`), else a pooled one; 503 when the database cannot
+    /// be reached in time.
+    pub async fn conn(&self) -> ApiResult<Conn> {
+        Conn::get(&self.pool).await.map_err(|e| match e {
+            ConnError::Pool(e) => ApiError::from(e),
+            ConnError::Busy => ApiError::Internal(
+                "a handler asked for a second connection while holding its request's one".into(),
+            ),
+        })
     }
 }
 
@@ -343,6 +363,6 @@ pub fn build_app(
         .wrap(cors)
         .wrap(from_fn(crate::web::middleware::observe))
         .wrap(Logger::new(
-            "%a \"%r\" %s %b %Dms request_id=%{x-request-id}o",
+            "%a \"%r\" %s %b %Dms request_id=%{x-request-id}o client_request_id=%{x-request-id}i",
         ))
 }

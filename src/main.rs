@@ -96,8 +96,15 @@ fn parse_role(s: &str) -> Result<Role, String> {
 }
 
 async fn prepare_database(config: &Config) -> Result<(), String> {
-    store::create_database_if_missing(&config.database_url).await?;
-    store::run_migrations(&config.database_url).await
+    store::prepare(
+        &config.database_owner_url,
+        &config.database_url,
+        store::SessionSettings {
+            statement_timeout: config.statement_timeout,
+            lock_timeout: config.lock_timeout,
+        },
+    )
+    .await
 }
 
 async fn serve(demo_mode: bool) -> Result<(), String> {
@@ -138,8 +145,9 @@ async fn serve(demo_mode: bool) -> Result<(), String> {
     HttpServer::new(move || build_app(state.clone()))
         .bind(&config.bind_addr)
         .map_err(|e| format!("cannot listen on {}: {e}", config.bind_addr))?
-        // SIGTERM: stop accepting, let in-flight requests finish (up to 30 s).
-        .shutdown_timeout(30)
+        // SIGTERM: stop accepting, let in-flight requests finish within the
+        // grace; the pool's connections live on their own runtime meanwhile.
+        .shutdown_timeout(config.shutdown_grace.as_secs())
         .run()
         .await
         .map_err(|e| e.to_string())

@@ -35,8 +35,12 @@ pub struct AuditEntry {
     pub before: Option<serde_json::Value>,
     /// The record after the change.
     pub after: Option<serde_json::Value>,
-    /// The `X-Request-Id` of the request that made it.
+    /// The server's id of the request that made it (the `X-Request-Id`
+    /// of its response).
     pub request_id: Option<String>,
+    /// The `X-Request-Id` the client sent with that request, if any: kept
+    /// beside the server's id, never in its place.
+    pub client_request_id: Option<String>,
 }
 
 page_schema!(AuditPage, AuditEntry);
@@ -55,6 +59,7 @@ impl From<AuditRow> for AuditEntry {
             before: r.before,
             after: r.after,
             request_id: r.request_id,
+            client_request_id: r.client_request_id,
         }
     }
 }

@@ -118,7 +118,7 @@ macro_rules! archive_handlers {
         pub mod $module {
         #[allow(unused_imports)]
         use super::*;
-        use actix_web::{delete, get, post};
+        use actix_web::{delete, post};
 
         #[doc = $archive_doc]
         #[doc = ""]
@@ -189,6 +189,26 @@ macro_rules! archive_handlers {
             Ok($crate::web::http::ok_record(&record))
         }
 
+        $crate::history_handler! {
+            record: $ty, tag: $tag, id: $id_doc, read: $read,
+            history: $history, $history_doc $(+ $history_more)?,
+            readers: $readers,
+        }
+        }
+    };
+}
+
+/// Declares `GET /{id}/history` of a record (see [`archive_handlers!`],
+/// which declares it with archive and restore).
+#[macro_export]
+macro_rules! history_handler {
+    (
+        record: $ty:ident, tag: $tag:tt, id: $id_doc:tt, read: $read:ident,
+        history: $history:ident, $history_doc:tt $(+ $history_more:tt)?,
+        readers: $readers:tt $(,)?
+    ) => {
+        use actix_web::get;
+
         #[doc = $history_doc]
         #[doc = ""]
         #[doc = $readers]
@@ -213,7 +233,6 @@ macro_rules! archive_handlers {
         ) -> $crate::web::error::ApiResult<actix_web::HttpResponse> {
             user.require($crate::web::auth::Role::$read)?;
             $crate::resources::history::history_page::<$ty>(&req, &state, *id).await
-        }
         }
     };
 }

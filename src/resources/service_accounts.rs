@@ -22,6 +22,7 @@ use crate::store::service_accounts::{self as db, NewServiceAccountRow, ServiceAc
 use crate::web::auth::{AuthUser, Role};
 use crate::web::error::{ApiError, ApiResult, ErrorBody};
 use crate::web::http::{created_record, new_id, ok_record, Actor, ApiJson, Ctx, Versioned};
+use crate::web::identity::SERVICE_ACCOUNT_SUB;
 use crate::web::validate::Errors;
 use crate::{page_schema, AppState};
 
@@ -332,14 +333,148 @@ pub async fn create_service_account(
     Ok(res)
 }
 
-crate::archive_handlers! {
-    module: archive,
-    record: ServiceAccount, tag: "service-accounts", id: "Service account id", write: Admin, read: Admin,
-    archive: delete_service_account, "Archive a service account",
-    restore: restore_service_account, "Restore a service account",
-    history: service_account_history, "History of a service account",
-    writers: "Admin only. An archived account's credentials stop working at once; tokens already issued run until they expire (at most `TOKEN_TTL_SECONDS`), and restoring it makes its old secret work again.",
-    readers: "Admin only.",
+/// Archive, restore and history of service accounts. Not the shared
+/// `archive_handlers!`: archiving ends the account's tokens and restoring
+/// gives it a new secret.
+pub mod archive {
+    use super::*;
+    use actix_web::delete;
+
+    use crate::web::http::{IfMatch, OptionalIfMatch};
+
+    /// Archive a service account
+    ///
+    /// Admin only. Its credentials stop working at once, and so do the
+    /// tokens it was issued: on this instance at once, on every instance
+    /// within 5 seconds. Soft: the record stays readable by id and in lists
+    /// with `include_archived=true`; `POST .../restore` brings it back with
+    /// a new secret.
+    #[utoipa::path(
+        tag = "service-accounts",
+        params(("id" = Uuid, Path, description = "Service account id"), crate::resources::IfMatchHeader),
+        security(("bearer" = [])),
+        responses(
+            (status = 200, description = "Archived", body = ServiceAccount, headers(("ETag" = String))),
+            (status = 404, description = "No such record", body = ErrorBody),
+            (status = 409, description = "Already archived", body = ErrorBody),
+            (status = 412, description = "If-Match is stale", body = ErrorBody),
+            (status = 428, description = "If-Match missing", body = ErrorBody),
+        )
+    )]
+    #[delete("/{id}")]
+    pub async fn delete_service_account(
+        ctx: Ctx,
+        state: web::Data<AppState>,
+        id: web::Path<Uuid>,
+        if_match: IfMatch,
+    ) -> ApiResult<HttpResponse> {
+        ctx.require(Role::Admin)?;
+        let mut conn = state.conn().await?;
+        let account = set_archived(&mut conn, &ctx.actor(), *id, Some(&if_match), None).await?;
+        state.identities.forget_account(&account.client_id);
+        Ok(ok_record(&account))
+    }
+
+    /// Restore a service account
+    ///
+    /// Admin only. The account comes back with a new `client_secret`, shown
+    /// in this answer only (its old secret, and every token issued before,
+    /// stay refused). Because the answer holds a secret it is not kept for
+    /// `Idempotency-Key` replays: a retry with the same key is a 409.
+    /// `If-Match` is checked when given.
+    #[utoipa::path(
+        tag = "service-accounts",
+        params(
+            ("id" = Uuid, Path, description = "Service account id"),
+            crate::resources::OptionalIfMatchHeader,
+            crate::resources::IdempotencyHeader
+        ),
+        security(("bearer" = [])),
+        responses(
+            (status = 200, description = "Restored; the new secret is in the body", body = CreatedServiceAccount, headers(("ETag" = String))),
+            (status = 404, description = "No such record", body = ErrorBody),
+            (status = 409, description = "Not archived", body = ErrorBody),
+            (status = 412, description = "If-Match is stale", body = ErrorBody),
+        )
+    )]
+    #[post("/{id}/restore")]
+    pub async fn restore_service_account(
+        ctx: Ctx,
+        state: web::Data<AppState>,
+        id: web::Path<Uuid>,
+        if_match: OptionalIfMatch,
+    ) -> ApiResult<HttpResponse> {
+        ctx.require(Role::Admin)?;
+        let secret = random_token(32);
+        let for_hash = secret.clone();
+        let hash = state
+            .token_limits
+            .hash(move || hash_secret(&for_hash))
+            .await??;
+        let mut conn = state.conn().await?;
+        let account = set_archived(
+            &mut conn,
+            &ctx.actor(),
+            *id,
+            if_match.0.as_ref(),
+            Some(&hash),
+        )
+        .await?;
+        state.identities.forget_account(&account.client_id);
+        let mut res = ok_record(&CreatedServiceAccount {
+            account,
+            client_secret: secret,
+        });
+        res.headers_mut().insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
+        Ok(res)
+    }
+
+    /// Archives (`new_hash` None) or restores with a new secret hash; either
+    /// way the account's tokens start a new generation.
+    async fn set_archived(
+        conn: &mut AsyncPgConnection,
+        actor: &Actor,
+        id: Uuid,
+        if_match: Option<&IfMatch>,
+        new_hash: Option<&str>,
+    ) -> ApiResult<ServiceAccount> {
+        let archive = new_hash.is_none();
+        let action = if archive { "archive" } else { "restore" };
+        let new_hash = new_hash.map(str::to_string);
+        write::change::<ServiceAccount, _>(
+            conn,
+            actor,
+            id,
+            if_match,
+            action,
+            move |conn, before| {
+                Box::pin(async move {
+                    if before.is_archived() == archive {
+                        return Err(ApiError::Conflict(format!(
+                            "the service account is {}",
+                            if archive {
+                                "already archived"
+                            } else {
+                                "not archived"
+                            }
+                        )));
+                    }
+                    db::set_archived(conn, id, archive, new_hash.as_deref()).await?;
+                    Ok(())
+                })
+            },
+        )
+        .await
+    }
+
+    crate::history_handler! {
+        record: ServiceAccount, tag: "service-accounts", id: "Service account id", read: Admin,
+        history: service_account_history, "History of a service account",
+        readers: "Admin only.",
+    }
 }
 
 /// Client credentials.
@@ -376,10 +511,12 @@ pub struct TokenResponse {
         (status = 401, description = "Wrong credentials, or the account is archived", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
         (status = 422, description = "Missing or unknown fields", body = ErrorBody),
+        (status = 429, description = "Too many attempts from this address or for this client id; retry after `Retry-After` seconds", body = ErrorBody),
     )
 )]
 #[post("/auth/token")]
 pub async fn issue_token(
+    req: HttpRequest,
     state: web::Data<AppState>,
     body: ApiJson<TokenRequest>,
 ) -> ApiResult<HttpResponse> {
@@ -389,26 +526,28 @@ pub async fn issue_token(
             "this service has no signing key (JWT_PRIVATE_KEY) configured".into(),
         ));
     }
+    state
+        .token_limits
+        .attempt(&client_address(&req), &body.client_id)?;
     let mut conn = state.conn().await?;
     let account = db::find_by_client_id(&mut conn, &body.client_id).await?;
     // Verify against a fixed hash when the account is unknown, so that the
     // answer takes as long either way and does not reveal which ids exist.
-    let stored_hash = account
-        .as_ref()
-        .map(|a| a.secret_hash.clone())
-        .unwrap_or_else(|| DUMMY_HASH.clone());
+    let stored_hash = account.as_ref().map(|a| a.secret_hash.clone());
     let secret = body.client_secret.clone();
-    let verified = tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&stored_hash)
-            .map(|h| {
-                Argon2::default()
-                    .verify_password(secret.as_bytes(), &h)
-                    .is_ok()
-            })
-            .unwrap_or(false)
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let verified = state
+        .token_limits
+        .hash(move || {
+            let stored = stored_hash.unwrap_or_else(|| DUMMY_HASH.clone());
+            PasswordHash::new(&stored)
+                .map(|h| {
+                    Argon2::default()
+                        .verify_password(secret.as_bytes(), &h)
+                        .is_ok()
+                })
+                .unwrap_or(false)
+        })
+        .await?;
     let refused = || ApiError::Unauthorized("the client credentials are not valid".into());
     let account = match account {
         Some(a) if verified && a.archived_at.is_none() => a,
@@ -419,12 +558,13 @@ pub async fn issue_token(
     let ttl = state.config.jwt.token_ttl.as_secs();
     let token = state
         .jwt
-        .mint(
-            &format!("service-account:{}", account.client_id),
+        .mint_generation(
+            &format!("{SERVICE_ACCOUNT_SUB}{}", account.client_id),
             role,
             &org.code,
             Some(&account.name),
             ttl,
+            Some(account.token_generation),
         )
         .map_err(ApiError::Internal)?;
     db::touch(&mut conn, account.id).await?;
@@ -435,6 +575,15 @@ pub async fn issue_token(
             token_type: "Bearer".into(),
             expires_in: ttl,
         }))
+}
+
+/// The address a token request came from, for its rate limit: the TCP
+/// peer. (Forwarded headers are not trusted: anyone can send them. Behind a
+/// proxy every request shares the proxy's address; raise
+/// `AUTH_RATE_PER_ADDRESS` there.)
+fn client_address(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map_or_else(|| "unknown".to_string(), |a| a.ip().to_string())
 }
 
 /// An argon2 hash of a random string nobody knows, made once per process.

@@ -17,7 +17,10 @@ pub struct Actor {
     pub sub: String,
     pub org: Option<String>,
     pub role: Option<String>,
+    /// The server's id of the request.
     pub request_id: Option<String>,
+    /// The `X-Request-Id` the client sent, if any.
+    pub client_request_id: Option<String>,
 }
 
 impl Actor {
@@ -28,6 +31,7 @@ impl Actor {
             org: None,
             role: None,
             request_id: None,
+            client_request_id: None,
         }
     }
 }
@@ -47,6 +51,7 @@ pub struct AuditRow {
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
     pub request_id: Option<String>,
+    pub client_request_id: Option<String>,
 }
 
 #[derive(Insertable)]
@@ -62,6 +67,7 @@ struct NewAudit<'a> {
     before: Option<serde_json::Value>,
     after: Option<serde_json::Value>,
     request_id: Option<&'a str>,
+    client_request_id: Option<&'a str>,
 }
 
 /// Appends one entry. `before` and `after` are the record as the API shows it.
@@ -92,6 +98,7 @@ pub async fn record<B: Serialize, A: Serialize>(
             before,
             after,
             request_id: actor.request_id.as_deref(),
+            client_request_id: actor.client_request_id.as_deref(),
         })
         .execute(conn)
         .await?;

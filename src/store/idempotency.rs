@@ -1,11 +1,16 @@
 //! Stored responses of `POST` requests that carried an `Idempotency-Key`.
+//!
+//! A key is claimed, the request's work done and its response stored in
+//! one transaction (the caller's), so a key is never seen claimed without
+//! its response: a request that fails or dies (a crash, a lost connection)
+//! rolls back its claim along with its work, and a retry simply runs.
 
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::schema::idempotency_keys;
 
-/// A key as stored. `status_code` is null while the first request is running.
+/// A key as stored, with the response of the request that claimed it.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = idempotency_keys, check_for_backend(diesel::pg::Pg))]
 pub struct IdempotencyRow {
@@ -15,8 +20,11 @@ pub struct IdempotencyRow {
     pub response_body: Option<Vec<u8>>,
 }
 
-/// Claims `key` for this request. `None` when it is now ours; the existing
-/// row when another request (or an earlier try of this one) holds it.
+/// Claims `key` for this request inside the caller's transaction. `None`
+/// when it is now ours; the stored row when an earlier request completed
+/// with it. A request still running with the same key holds its claim
+/// uncommitted, so this waits for it (up to the session's `lock_timeout`)
+/// and then sees its outcome: its stored response, or no claim at all.
 pub async fn claim(
     conn: &mut AsyncPgConnection,
     principal: &str,
@@ -59,7 +67,8 @@ pub async fn claim(
         .map(Some)
 }
 
-/// Stores the response of the request that claimed the key (`body` None: not kept).
+/// Stores the response of the request that claimed the key, in its
+/// transaction (`body` None: not kept, because it holds a secret).
 pub async fn complete(
     conn: &mut AsyncPgConnection,
     principal: &str,
@@ -78,18 +87,6 @@ pub async fn complete(
         idempotency_keys::response_headers.eq(headers),
         idempotency_keys::response_body.eq(body),
     ))
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// Releases a key whose request failed, so that a retry can run.
-pub async fn release(conn: &mut AsyncPgConnection, principal: &str, key: &str) -> QueryResult<()> {
-    diesel::delete(
-        idempotency_keys::table
-            .filter(idempotency_keys::principal.eq(principal))
-            .filter(idempotency_keys::key.eq(key)),
-    )
     .execute(conn)
     .await?;
     Ok(())

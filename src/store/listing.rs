@@ -219,6 +219,30 @@ struct Cursor2 {
     id: Uuid,
 }
 
+/// Whether a cursor's key can be a value of `field`: its SQL type would
+/// take it. (A null key casts to anything.)
+fn key_fits(field: &SortField, key: Option<&str>) -> bool {
+    let Some(key) = key else {
+        return true;
+    };
+    if key.contains('\0') {
+        return false;
+    }
+    match field.ty {
+        SortType::Text => true,
+        SortType::Int => key.parse::<i64>().is_ok(),
+        // What PostgreSQL's numeric input takes, less NaN and infinities.
+        SortType::Numeric => {
+            key.parse::<f64>().is_ok_and(f64::is_finite)
+                && key
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || "+-.eE".contains(c))
+        }
+        SortType::Date => NaiveDate::parse_from_str(key, "%Y-%m-%d").is_ok(),
+        SortType::Timestamp => DateTime::parse_from_rfc3339(key).is_ok(),
+    }
+}
+
 fn query_error(msg: impl Into<String>) -> ListError {
     ListError::Query(msg.into())
 }
@@ -341,6 +365,14 @@ impl ListParams {
                     return Err(query_error(
                         "cursor was made for another sort order; start again without it",
                     ));
+                }
+                // A cursor is the client's text like any other parameter: a
+                // key its sort field's type cannot hold is refused here, not
+                // left to fail as a cast in SQL.
+                for ((field, _), key) in sort.iter().zip(&cur.k) {
+                    if !key_fits(field, key.as_deref()) {
+                        return Err(bad());
+                    }
                 }
                 Some(Cursor2 {
                     keys: cur.k,

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod idempotency;
+pub mod identity;
 pub mod improvement;
 pub mod indicators;
 pub mod inspections;
@@ -21,14 +22,16 @@ pub mod service_accounts;
 pub mod sql;
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use deadpool::managed::Timeouts;
 use deadpool::Runtime;
 use diesel::connection::{Instrumentation, InstrumentationEvent};
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use futures_util::future::{BoxFuture, FutureExt};
@@ -187,21 +190,77 @@ impl Instrumentation for CountQueries {
     }
 }
 
+/// Session settings every pooled connection starts with.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionSettings {
+    /// Longest a statement may run.
+    pub statement_timeout: Duration,
+    /// Longest a statement may wait for a lock.
+    pub lock_timeout: Duration,
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        SessionSettings {
+            statement_timeout: Duration::from_secs(30),
+            lock_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The runtime that drives every database connection's socket.
+///
+/// A connection's driver task lives on the runtime that opened it. Opened on
+/// an actix worker, it would die with that worker, and on SIGTERM a worker
+/// with nothing in flight stops at once: the connections it had opened, lent
+/// meanwhile to other workers' requests (a long import, say), would close
+/// under them. This runtime lives as long as the process, so the pool stays
+/// usable until the last request has finished.
+fn driver_runtime() -> Result<&'static tokio::runtime::Handle, String> {
+    static RUNTIME: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .thread_name("trustplan-db")
+                .enable_all()
+                .build()
+                .map_err(|e| format!("cannot start the database runtime: {e}"))
+        })
+        .as_ref()
+        .map(tokio::runtime::Runtime::handle)
+        .map_err(Clone::clone)
+}
+
 /// Builds the pool. It opens no connection itself: a database that is down
 /// shows up as 503 answers, not as a service that fails to start.
+///
+/// Connections are recycled without a query (deadpool's `Fast`): a broken
+/// one is noticed when it is used (the request answers 503) and replaced.
 pub fn pool(
     url: &str,
     size: usize,
     timeout: Duration,
+    session: SessionSettings,
     counter: QueryCounter,
 ) -> Result<DbPool, String> {
+    let driver = driver_runtime()?;
     let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
+    manager_config.recycling_method = RecyclingMethod::Fast;
     manager_config.custom_setup = Box::new(move |url: &str| -> BoxFuture<'_, _> {
         let counter = counter.clone();
+        let url = url.to_string();
+        let setup = format!(
+            "SET statement_timeout = {}; SET lock_timeout = {}; SET TIME ZONE 'UTC'",
+            session.statement_timeout.as_millis(),
+            session.lock_timeout.as_millis()
+        );
         async move {
-            let mut conn = AsyncPgConnection::establish(url).await?;
-            // A query stuck behind a lock should fail, not hold a request forever.
-            conn.batch_execute("SET statement_timeout = '30s'; SET TIME ZONE 'UTC'")
+            let mut conn = driver
+                .spawn(async move { AsyncPgConnection::establish(&url).await })
+                .await
+                .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))??;
+            conn.batch_execute(&setup)
                 .await
                 .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
             conn.set_instrumentation(CountQueries(counter));
@@ -221,6 +280,74 @@ pub fn pool(
         })
         .build()
         .map_err(|e| e.to_string())
+}
+
+tokio::task_local! {
+    /// The connection of a request that runs in one transaction from start
+    /// to end (an idempotent `POST`): every `conn()` within it gets this one.
+    static REQUEST_CONN: Arc<tokio::sync::Mutex<DbConn>>;
+}
+
+/// Runs `work` with `conn` as the connection every [`Conn::get`] within it
+/// answers. The caller owns the transaction around it.
+pub async fn with_request_conn<F: std::future::Future>(
+    conn: Arc<tokio::sync::Mutex<DbConn>>,
+    work: F,
+) -> F::Output {
+    REQUEST_CONN.scope(conn, work).await
+}
+
+/// A connection to work with: the request's own, when it runs in one
+/// transaction (see [`with_request_conn`]), else one from the pool. Derefs
+/// to the connection, so query functions take `&mut conn`.
+// One lives on a handler's stack per request; boxing the pooled variant to
+// even out the sizes would cost an allocation per request for nothing.
+#[allow(clippy::large_enum_variant)]
+pub enum Conn {
+    Pooled(DbConn),
+    Request(tokio::sync::OwnedMutexGuard<DbConn>),
+}
+
+/// Why no connection could be had.
+#[derive(Debug)]
+pub enum ConnError {
+    /// The pool gave none in time: the database is unavailable.
+    Pool(PoolError),
+    /// The request's own connection is already held by this request: a bug
+    /// (two connections held at once), reported rather than deadlocked on.
+    Busy,
+}
+
+impl Conn {
+    /// The request's connection if it has one, else a pooled one.
+    pub async fn get(pool: &DbPool) -> Result<Conn, ConnError> {
+        if let Ok(shared) = REQUEST_CONN.try_with(Arc::clone) {
+            return shared
+                .try_lock_owned()
+                .map(Conn::Request)
+                .map_err(|_| ConnError::Busy);
+        }
+        pool.get().await.map(Conn::Pooled).map_err(ConnError::Pool)
+    }
+}
+
+impl std::ops::Deref for Conn {
+    type Target = AsyncPgConnection;
+    fn deref(&self) -> &AsyncPgConnection {
+        match self {
+            Conn::Pooled(c) => c,
+            Conn::Request(c) => c,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut AsyncPgConnection {
+        match self {
+            Conn::Pooled(c) => c,
+            Conn::Request(c) => c,
+        }
+    }
 }
 
 /// Splits `postgres://.../name?opts` into the URL of the `postgres`
@@ -272,6 +399,105 @@ pub async fn create_database_if_missing(url: &str) -> Result<(), String> {
         )) => Ok(()),
         Err(e) if e.to_string().contains("already exists") => Ok(()),
         Err(e) => Err(format!("cannot create database {name}: {e}")),
+    }
+}
+
+/// Readies the database as its owner: creates it if missing, runs the
+/// pending migrations, and creates or updates the runtime role the service
+/// connects as (see [`grant_runtime_role`]). What `trustplan migrate` does,
+/// and `serve` before it serves.
+pub async fn prepare(
+    owner_url: &str,
+    runtime_url: &str,
+    session: SessionSettings,
+) -> Result<(), String> {
+    create_database_if_missing(owner_url).await?;
+    run_migrations(owner_url).await?;
+    grant_runtime_role(owner_url, runtime_url, session).await
+}
+
+fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+fn quote_literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// Creates (if need be) the role `runtime_url` connects as, with its
+/// password, and grants it what the service needs and no more: it reads and
+/// writes every table, but may only read and append to `audit_log` (no
+/// `UPDATE`, `DELETE` or `TRUNCATE`), owns nothing (so it cannot alter a
+/// table or drop its triggers) and is no superuser (so it cannot set
+/// `session_replication_role` to skip them). Its `statement_timeout` and
+/// `lock_timeout` default to the configured ones. Run as the owner after
+/// every migration, so new tables are covered. When `runtime_url` connects
+/// as the owner itself there is nothing to do but warn.
+pub async fn grant_runtime_role(
+    owner_url: &str,
+    runtime_url: &str,
+    session: SessionSettings,
+) -> Result<(), String> {
+    let owner = crate::config::credentials(owner_url).map(|c| c.0);
+    let Some((role, password)) = crate::config::credentials(runtime_url) else {
+        log::warn!("DATABASE_URL names no user: no runtime role was set up");
+        return Ok(());
+    };
+    if owner.as_deref() == Some(role.as_str()) {
+        log::warn!(
+            "DATABASE_URL connects as the owner {role:?}: the audit trail is append-only by its \
+             trigger alone; set DATABASE_URL to a runtime role (see the README)"
+        );
+        return Ok(());
+    }
+    let (_, database) =
+        maintenance_url(owner_url).ok_or_else(|| format!("no database name in {owner_url:?}"))?;
+    let r = quote_ident(&role);
+    let password = match password {
+        Some(p) => format!(" PASSWORD {}", quote_literal(&p)),
+        None => String::new(),
+    };
+    let script = format!(
+        "DO $$ BEGIN
+             IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = {name}) THEN
+                 BEGIN
+                     CREATE ROLE {r} LOGIN;
+                 EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+                 END;
+             END IF;
+         END $$;
+         ALTER ROLE {r} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS{password};
+         ALTER ROLE {r} SET statement_timeout = {statement};
+         ALTER ROLE {r} SET lock_timeout = {lock};
+         GRANT CONNECT ON DATABASE {db} TO {r};
+         GRANT USAGE ON SCHEMA public TO {r};
+         GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {r};
+         GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {r};
+         REVOKE ALL ON audit_log FROM {r};
+         GRANT SELECT, INSERT ON audit_log TO {r};
+         REVOKE ALL ON __diesel_schema_migrations FROM {r};
+         GRANT SELECT ON __diesel_schema_migrations TO {r};",
+        name = quote_literal(&role),
+        db = quote_ident(&database),
+        statement = session.statement_timeout.as_millis(),
+        lock = session.lock_timeout.as_millis(),
+    );
+    let mut conn = AsyncPgConnection::establish(owner_url)
+        .await
+        .map_err(|e| format!("cannot connect to PostgreSQL as the owner: {e}"))?;
+    // Roles are shared by every database of the server: two services
+    // migrating at once can race on the same role's row, which PostgreSQL
+    // reports rather than serialises; the second try finds it done.
+    let mut tries = 0;
+    loop {
+        match conn.batch_execute(&script).await {
+            Ok(()) => return Ok(()),
+            Err(e) if tries < 5 && e.to_string().contains("concurrently") => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(50 * tries)).await;
+            }
+            Err(e) => return Err(format!("cannot set up the runtime role {role:?}: {e}")),
+        }
     }
 }
 

@@ -13,6 +13,7 @@ diesel::table! {
         before -> Nullable<Jsonb>,
         after -> Nullable<Jsonb>,
         request_id -> Nullable<Text>,
+        client_request_id -> Nullable<Text>,
     }
 }
 
@@ -379,6 +380,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         version -> Int4,
         archived_at -> Nullable<Timestamptz>,
+        token_generation -> Int4,
     }
 }
 

@@ -23,6 +23,8 @@ pub struct ServiceAccountRow {
     pub updated_at: DateTime<Utc>,
     pub version: i32,
     pub archived_at: Option<DateTime<Utc>>,
+    /// The generation its tokens must carry; +1 on each archive and restore.
+    pub token_generation: i32,
 }
 
 #[derive(Debug, Insertable)]
@@ -65,6 +67,30 @@ pub async fn insert(
         .returning(ServiceAccountRow::as_returning())
         .get_result(conn)
         .await
+}
+
+/// Archives or restores the account (on restore with a new secret hash),
+/// starting a new token generation either way.
+pub async fn set_archived(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    archive: bool,
+    new_secret_hash: Option<&str>,
+) -> QueryResult<()> {
+    diesel::sql_query(
+        "UPDATE service_accounts SET \
+            archived_at = CASE WHEN $2 THEN now() END, \
+            secret_hash = COALESCE($3, secret_hash), \
+            token_generation = token_generation + 1, \
+            version = version + 1, updated_at = now() \
+         WHERE id = $1",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(id)
+    .bind::<diesel::sql_types::Bool, _>(archive)
+    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(new_secret_hash)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Records a successful token exchange (not a change of the record: no version bump).

@@ -179,6 +179,8 @@ pub enum ApiError {
     IdempotencyKeyReused(String),
     #[error("{0}")]
     Unprocessable(String),
+    #[error("{detail}")]
+    TooManyRequests { retry_after: u64, detail: String },
     #[error("the database is unavailable; retry shortly")]
     Unavailable(String),
     #[error("{0}")]
@@ -216,6 +218,7 @@ impl ApiError {
             ApiError::RuleViolated(_) => ProblemType::RuleViolated,
             ApiError::IdempotencyKeyReused(_) => ProblemType::IdempotencyKeyReused,
             ApiError::Unprocessable(_) => ProblemType::Unprocessable,
+            ApiError::TooManyRequests { .. } => ProblemType::TooManyRequests,
             ApiError::Unavailable(_) => ProblemType::ServiceUnavailable,
             ApiError::Internal(_) => ProblemType::Internal,
         }
@@ -270,6 +273,7 @@ impl ResponseError for ApiError {
             | ApiError::RuleViolated(_)
             | ApiError::IdempotencyKeyReused(_)
             | ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -289,6 +293,9 @@ impl ResponseError for ApiError {
             }
             ApiError::Unavailable(_) => {
                 res.insert_header((header::RETRY_AFTER, "2"));
+            }
+            ApiError::TooManyRequests { retry_after, .. } => {
+                res.insert_header((header::RETRY_AFTER, retry_after.to_string()));
             }
             ApiError::MethodNotAllowed(allow) => {
                 res.insert_header((header::ALLOW, allow.as_str()));
@@ -359,11 +366,45 @@ impl From<DieselError> for ApiError {
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => {
                     ApiError::Unavailable(info.message().to_string())
                 }
+                _ if is_transient(info.message()) => {
+                    ApiError::Unavailable(info.message().to_string())
+                }
                 _ => ApiError::Internal(format!("database error: {}", info.message())),
             },
+            // A transaction whose connection failed under it.
+            DieselError::BrokenTransactionManager => {
+                ApiError::Unavailable("the database connection failed mid-transaction".into())
+            }
             other => ApiError::Internal(format!("database error: {other:?}")),
         }
     }
+}
+
+/// Whether a PostgreSQL error message says the database, not the request,
+/// failed: the server shutting down or restarting, a connection terminated
+/// by an administrator, a statement cancelled by `statement_timeout` or
+/// `lock_timeout`. These are answered 503 with `Retry-After`: the same
+/// request may well succeed in a moment. (diesel-async keeps the SQLSTATE to
+/// itself, so the message is all there is; the service's sessions use the
+/// server's default English messages.)
+pub fn is_transient(message: &str) -> bool {
+    const TRANSIENT: [&str; 8] = [
+        "terminating connection",
+        "canceling statement due to",
+        "the database system is",
+        "could not obtain lock",
+        "server closed the connection",
+        "connection to server",
+        "no connection to the server",
+        "cannot connect now",
+    ];
+    TRANSIENT.iter().any(|t| message.contains(t))
+}
+
+/// Whether a PostgreSQL error message is a lock wait that ran out
+/// (`lock_timeout`, or `NOWAIT`).
+pub fn is_lock_timeout(message: &str) -> bool {
+    message.contains("lock timeout") || message.contains("could not obtain lock")
 }
 
 impl From<crate::store::PoolError> for ApiError {

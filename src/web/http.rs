@@ -17,15 +17,19 @@ use crate::web::error::{ApiError, ApiResult};
 /// Largest request body accepted.
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
-/// The request id, from `X-Request-Id` or generated; set by the middleware.
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
+/// The request's ids, set by the middleware: the server's own, and the
+/// `X-Request-Id` the client sent, if it was acceptable.
+#[derive(Debug, Clone, Default)]
+pub struct RequestId {
+    pub server: String,
+    pub client: Option<String>,
+}
 
 impl RequestId {
-    pub fn of(req: &HttpRequest) -> String {
+    pub fn of(req: &HttpRequest) -> RequestId {
         req.extensions()
             .get::<RequestId>()
-            .map(|r| r.0.clone())
+            .cloned()
             .unwrap_or_default()
     }
 }
@@ -38,7 +42,7 @@ pub use crate::store::new_id;
 #[derive(Debug, Clone)]
 pub struct Ctx {
     pub user: AuthUser,
-    pub request_id: String,
+    pub request_id: RequestId,
 }
 
 impl Ctx {
@@ -47,7 +51,8 @@ impl Ctx {
             sub: self.user.sub.clone(),
             org: Some(self.user.org.clone()),
             role: Some(self.user.role.as_str().to_string()),
-            request_id: Some(self.request_id.clone()),
+            request_id: Some(self.request_id.server.clone()),
+            client_request_id: self.request_id.client.clone(),
         }
     }
 }
@@ -61,13 +66,17 @@ impl std::ops::Deref for Ctx {
 
 impl FromRequest for Ctx {
     type Error = ApiError;
-    type Future = Ready<Result<Ctx, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<Ctx, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req).map(|user| Ctx {
-            user,
-            request_id: RequestId::of(req),
-        }))
+        let req = req.clone();
+        Box::pin(async move {
+            let user = authenticate(&req).await?;
+            Ok(Ctx {
+                user,
+                request_id: RequestId::of(&req),
+            })
+        })
     }
 }
 

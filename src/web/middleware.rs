@@ -1,6 +1,7 @@
 //! The request middleware every response passes through:
-//! - `X-Request-Id`: taken from the request when sensible, generated otherwise,
-//!   kept in the request's extensions and echoed on the response;
+//! - `X-Request-Id`: the server's own id for every request, kept in the
+//!   request's extensions and sent on the response; a client's own
+//!   `X-Request-Id` (1–128 letters, digits and `-_.:`) is kept beside it;
 //! - problem details: every error response leaves as `application/problem+json`
 //!   with `instance` and `request_id`, whoever produced it (our handlers,
 //!   actix's extractors, its 404 and 405);
@@ -53,12 +54,21 @@ pub async fn observe(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let started = Instant::now();
-    let request_id = req
+    // The server names every request itself: a client's id is kept beside
+    // it (in the audit trail and the log), never in its place, so no two
+    // requests share an id however clients choose theirs.
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let client_id = req
         .headers()
         .get(&REQUEST_ID)
-        .and_then(acceptable_request_id)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    req.extensions_mut().insert(RequestId(request_id.clone()));
+        .and_then(acceptable_request_id);
+    if let Some(client) = &client_id {
+        log::debug!("request {request_id} is the client's {client}");
+    }
+    req.extensions_mut().insert(RequestId {
+        server: request_id.clone(),
+        client: client_id,
+    });
     let path = req.path().to_string();
     let method = req.method().to_string();
     // HEAD is GET without the body (RFC 9110 9.3.2): route it as GET and drop

@@ -4,11 +4,14 @@
 //! keys, metrics and request validation.
 
 pub mod auth;
+pub mod csv;
 pub mod error;
 pub mod http;
 pub mod idempotency;
+pub mod identity;
 pub mod metrics;
 pub mod middleware;
 pub mod page;
 pub mod policy;
+pub mod ratelimit;
 pub mod validate;

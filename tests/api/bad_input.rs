@@ -225,3 +225,173 @@ async fn a_422_names_the_kind_of_refusal() {
     res.expect(422);
     assert_eq!(res.problem(), "rule_violated");
 }
+
+/// A cursor is the client's text: one that decodes but whose keys its sort
+/// field's type cannot hold is a 400, not a cast that fails in SQL.
+#[actix_web::test]
+async fn a_cursor_whose_keys_do_not_fit_its_sort_is_a_400_on_every_collection() {
+    use base64::Engine;
+    let app = TestApp::spawn_with_demo().await;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let craft = |sort: &str, keys: Vec<serde_json::Value>| {
+        let cursor = json!({"s": sort, "k": keys, "i": uuid::Uuid::now_v7()});
+        b64.encode(serde_json::to_vec(&cursor).unwrap())
+    };
+    for (path, sort) in [
+        ("/api/v1/milestones", "due_on"),
+        ("/api/v1/plans", "starts_on"),
+        ("/api/v1/priorities", "number"),
+        ("/api/v1/organisations", "created_at"),
+        ("/api/v1/indicators/values", "period"),
+    ] {
+        for key in ["not-a-value", "2009-13-45", "1e999"] {
+            let cursor = craft(sort, vec![json!(key)]);
+            let res = app
+                .get(&format!("{path}?sort={sort}&cursor={cursor}"))
+                .with_role(Role::Viewer)
+                .send()
+                .await;
+            res.expect(400);
+            assert_eq!(res.problem(), "invalid_query", "{path} {sort} {key}");
+        }
+    }
+    // Every collection, under its own first page's cursor with every key
+    // replaced: a 200 (the key fits, as any text fits a text field) or a
+    // 400, never a 500.
+    let spec = trustplan::openapi();
+    for (template, item) in spec["paths"].as_object().unwrap() {
+        let Some(op) = item.get("get") else { continue };
+        let takes_cursor = op["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|p| p["name"] == "cursor");
+        if !takes_cursor || template.contains('{') {
+            continue;
+        }
+        let first = app
+            .get(&format!("{template}?limit=1"))
+            .with_role(Role::Admin)
+            .send()
+            .await;
+        let Some(next) = first.body["next_cursor"].as_str() else {
+            continue;
+        };
+        let mut cursor: serde_json::Value =
+            serde_json::from_slice(&b64.decode(next).unwrap()).unwrap();
+        for key in cursor["k"].as_array_mut().unwrap() {
+            *key = json!("not-a-value");
+        }
+        let crafted = b64.encode(serde_json::to_vec(&cursor).unwrap());
+        let res = app
+            .get(&format!("{template}?limit=1&cursor={crafted}"))
+            .with_role(Role::Admin)
+            .send()
+            .await;
+        assert!(
+            res.status == 200 || res.status == 400,
+            "{template}: {} {}",
+            res.status,
+            res.text
+        );
+    }
+}
+
+/// CSV: a quoted field that is never closed is a per-row 422 (the reader
+/// would otherwise swallow every line after it), and an export never hands
+/// a spreadsheet a formula.
+#[actix_web::test]
+async fn csv_refuses_an_unterminated_quote_and_neutralises_formulas_on_export() {
+    let app = TestApp::spawn_with_demo().await;
+    let res = app
+        .post("/api/v1/indicators/values/import")
+        .with_role(Role::Admin)
+        .raw(
+            "text/csv",
+            "indicator_ref,period,series,value,note\n\
+             NI59,FY2009-10-Q1,area,90,fine\n\
+             NI59,FY2009-10-Q2,area,91,\"never closed\n\
+             NI59,FY2009-10-Q3,area,92,swallowed\n",
+        )
+        .send()
+        .await;
+    res.expect(422);
+    assert!(
+        crate::helpers::pointers(&res).contains(&"/lines/3/".to_string()),
+        "{}",
+        res.text
+    );
+
+    let formulas = [
+        "=HYPERLINK(\"http://evil.example\",\"x\")",
+        "+1+1",
+        "-2+3",
+        "@SUM(A1:A2)",
+        "\tTAB",
+        "\rCR",
+    ];
+    // Stored through the JSON import, which keeps a cell's leading tab.
+    let rows: Vec<serde_json::Value> = formulas
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            json!({"indicator_ref": "NI59", "period": format!("FY2008-09-Q{}", 1 + i % 4),
+                   "series": "area", "breakdown": f, "value": i as f64 + 0.5, "note": f})
+        })
+        .collect();
+    let res = app
+        .post("/api/v1/indicators/values/import")
+        .with_role(Role::Admin)
+        .json(&json!({"rows": rows}))
+        .send()
+        .await;
+    res.expect(200);
+    let filter = "indicator_ref=NI59&from=FY2008-09-Q1&to=FY2008-09-Q4";
+    let export = app
+        .get(&format!("/api/v1/indicators/values?{filter}"))
+        .with_role(Role::Viewer)
+        .header("accept", "text/csv")
+        .send()
+        .await;
+    export.expect(200);
+    let mut reader = csv::ReaderBuilder::new().from_reader(export.text.as_bytes());
+    let mut seen = 0;
+    for record in reader.records() {
+        let record = record.unwrap();
+        let (breakdown, value, note) = (&record[3], &record[4], &record[5]);
+        if breakdown.is_empty() {
+            continue;
+        }
+        assert!(
+            formulas.iter().any(|f| breakdown == format!("'{f}")),
+            "{breakdown:?}"
+        );
+        assert_eq!(breakdown, note);
+        // Numbers are written as numbers, never through the neutraliser.
+        assert!(value.parse::<f64>().is_ok(), "{value}");
+        seen += 1;
+    }
+    assert_eq!(seen, formulas.len());
+    // The export imports back to the same text, not the apostrophe.
+    let res = app
+        .post("/api/v1/indicators/values/import?dry_run=true")
+        .with_role(Role::Admin)
+        .raw("text/csv", export.text.clone())
+        .send()
+        .await;
+    res.expect(200);
+    assert_eq!(res.body["errors"].as_array().map_or(0, Vec::len), 0);
+    let values = app
+        .get(&format!("/api/v1/indicators/values?{filter}&limit=500"))
+        .with_role(Role::Viewer)
+        .send()
+        .await;
+    let stored: Vec<&str> = values.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["breakdown"].as_str())
+        .collect();
+    assert_eq!(stored.len(), formulas.len());
+    assert!(stored.iter().all(|b| formulas.contains(b)), "{stored:?}");
+}

@@ -29,6 +29,16 @@ fn admin_url() -> String {
     format!("{}/postgres", server_url())
 }
 
+/// The role the app connects as in the tests, as in production: the
+/// runtime role the migrations set up, not the owner.
+pub const RUNTIME_ROLE: &str = "trustplan_app";
+
+/// The URL of database `name` as the runtime role.
+pub fn runtime_url(name: &str) -> String {
+    trustplan::config::with_user(&format!("{}/{name}", server_url()), RUNTIME_ROLE)
+        .expect("TEST_DATABASE_URL is a postgres:// URL")
+}
+
 /// The template's name changes whenever a migration changes, so a stale
 /// template from an earlier run is never used.
 fn template_name() -> String {
@@ -102,6 +112,14 @@ async fn ensure_template() -> String {
         trustplan::store::run_migrations(&format!("{}/{building}", server_url()))
             .await
             .expect("migrate template");
+        // The grants are part of the template, so every clone has them.
+        trustplan::store::grant_runtime_role(
+            &format!("{}/{building}", server_url()),
+            &runtime_url(&building),
+            Default::default(),
+        )
+        .await
+        .expect("runtime role");
         exec(
             &mut conn,
             &format!("ALTER DATABASE {building} RENAME TO {name}"),
@@ -133,10 +151,17 @@ pub fn jwt_config() -> JwtConfig {
 
 pub fn config_for(database_url: String) -> Config {
     Config {
+        database_owner_url: trustplan::config::with_user(&database_url, "postgres")
+            .expect("a postgres:// URL"),
         database_url,
         bind_addr: "127.0.0.1:0".into(),
         pool_size: 4,
         db_timeout: Duration::from_millis(1500),
+        statement_timeout: Duration::from_secs(30),
+        lock_timeout: Duration::from_secs(5),
+        shutdown_grace: Duration::from_secs(30),
+        auth_rate_per_client: 10,
+        auth_rate_per_address: 1000,
         jwt: jwt_config(),
         cors_origins: vec!["https://frontend.example".into()],
         public_url: "http://localhost".into(),
@@ -149,6 +174,8 @@ pub struct TestApp {
     pub state: web::Data<AppState>,
     pub db_name: Option<String>,
     keys: JwtKeys,
+    /// The organisation `with_role` tokens act for (HBC unless a test says).
+    org: std::sync::Mutex<String>,
 }
 
 impl TestApp {
@@ -175,8 +202,7 @@ impl TestApp {
                 Err(e) => panic!("create test database: {e}"),
             }
         }
-        let url = format!("{}/{name}", server_url());
-        let mut app = TestApp::serve(config_for(url));
+        let mut app = TestApp::serve(config_for(runtime_url(&name)));
         app.db_name = Some(name);
         app
     }
@@ -192,6 +218,7 @@ impl TestApp {
             state,
             db_name: None,
             keys,
+            org: std::sync::Mutex::new("HBC".into()),
         }
     }
 
@@ -201,6 +228,18 @@ impl TestApp {
         let mut conn = app.state.conn().await.expect("conn");
         trustplan::demo::load(&mut conn).await.expect("demo data");
         app
+    }
+
+    /// Makes `with_role` tokens act for the organisation `code`. A token's
+    /// organisation must exist once any does, so a test that builds its own
+    /// organisations acts for one of them.
+    pub fn act_for(&self, code: &str) {
+        *self.org.lock().unwrap() = code.to_string();
+    }
+
+    /// The organisation `with_role` tokens act for.
+    pub fn acting_org(&self) -> String {
+        self.org.lock().unwrap().clone()
     }
 
     /// A valid token for `role` at organisation `org`.
@@ -232,6 +271,17 @@ impl TestApp {
     }
     pub fn delete(&self, path: &str) -> Req<'_> {
         self.req(Method::DELETE, path)
+    }
+
+    /// One request with a token of the acting organisation, so that its
+    /// look-up (cached per instance) is not counted against what follows.
+    pub async fn warm_up(&self) {
+        let res = self
+            .get("/api/v1/organisations?limit=1")
+            .with_role(Role::Viewer)
+            .send()
+            .await;
+        assert_eq!(res.status, 200, "warm-up: {}", res.text);
     }
 
     /// SQL statements run by the app's pool so far.
@@ -363,9 +413,10 @@ impl<'a> Req<'a> {
         self.header("authorization", format!("Bearer {token}"))
     }
 
-    /// A valid token for `role` at the council (HBC).
+    /// A valid token for `role` at the organisation the app acts for (the
+    /// council, HBC, unless the test chose another with `act_for`).
     pub fn with_role(self, role: Role) -> Self {
-        let token = self.app.token(role, "HBC");
+        let token = self.app.token(role, &self.app.acting_org());
         self.bearer(&token)
     }
 
@@ -429,7 +480,8 @@ impl<'a> Req<'a> {
     }
 }
 
-/// A new organisation (PCT, a health body): its path and `ETag`.
+/// A new organisation (PCT, a health body), which the app then acts for:
+/// its path and `ETag`.
 pub async fn organisation(app: &TestApp) -> (String, String) {
     let res = app
         .post("/api/v1/organisations")
@@ -438,6 +490,7 @@ pub async fn organisation(app: &TestApp) -> (String, String) {
         .send()
         .await;
     res.expect(201);
+    app.act_for("PCT");
     let id = res.body["id"].as_str().expect("an id").to_string();
     (format!("/api/v1/organisations/{id}"), res.etag())
 }

@@ -98,14 +98,84 @@ async fn keys_belong_to_their_caller() {
         .await
         .expect(201);
     // Another caller's identical request is its own: it runs (and finds the code taken).
+    let other = app
+        .state
+        .jwt
+        .mint("another-admin", Role::Admin, "HBC", None, 600)
+        .unwrap();
     let res = app
         .post("/api/v1/organisations")
-        .with_role_at(Role::Admin, "PCT")
+        .bearer(&other)
         .header("idempotency-key", "shared")
         .json(&body)
         .send()
         .await;
     res.expect(409);
+    assert_eq!(res.problem(), "duplicate");
+}
+
+#[actix_web::test]
+async fn a_key_is_scoped_to_the_sub_role_and_organisation_and_authorised_first() {
+    let app = TestApp::spawn_with_demo().await;
+    let body = json!({"code": "NEWORG", "name": "x", "kind": "other"});
+    let admin = app
+        .state
+        .jwt
+        .mint("shared-sub", Role::Admin, "HBC", None, 600)
+        .unwrap();
+    let first = app
+        .post("/api/v1/organisations")
+        .bearer(&admin)
+        .header("idempotency-key", "k-scope")
+        .json(&body)
+        .send()
+        .await;
+    first.expect(201);
+    // The same sub with a lower role, or at another organisation, is
+    // another caller: it is authorised on its own and replays nothing.
+    let viewer = app
+        .state
+        .jwt
+        .mint("shared-sub", Role::Viewer, "HBC", None, 600)
+        .unwrap();
+    let res = app
+        .post("/api/v1/organisations")
+        .bearer(&viewer)
+        .header("idempotency-key", "k-scope")
+        .json(&body)
+        .send()
+        .await;
+    res.expect(403);
+    assert_ne!(res.header("idempotent-replayed").as_deref(), Some("true"));
+    let elsewhere = app
+        .state
+        .jwt
+        .mint("shared-sub", Role::Admin, "PCT", None, 600)
+        .unwrap();
+    let res = app
+        .post("/api/v1/organisations")
+        .bearer(&elsewhere)
+        .header("idempotency-key", "k-scope")
+        .json(&body)
+        .send()
+        .await;
+    res.expect(409);
+    assert_eq!(
+        res.problem(),
+        "duplicate",
+        "it ran, and found the code taken"
+    );
+    // The caller itself gets its answer again.
+    let again = app
+        .post("/api/v1/organisations")
+        .bearer(&admin)
+        .header("idempotency-key", "k-scope")
+        .json(&body)
+        .send()
+        .await;
+    again.expect(201);
+    assert_eq!(again.header("idempotent-replayed").as_deref(), Some("true"));
+    assert_eq!(again.body, first.body);
 }
 
 #[actix_web::test]

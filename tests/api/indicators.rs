@@ -43,12 +43,12 @@ async fn create(app: &TestApp, code: &str, lead: Option<&str>) -> Value {
     res.body.clone()
 }
 
-/// An app with the organisations HBC-SS and PCT and one indicator `NI59`
+/// An app with the organisations HBC, HBC-SS and PCT and one indicator `NI59`
 /// led by HBC-SS. Returns the app and the indicator's id.
 async fn app_with_indicator() -> (TestApp, String) {
     let app = TestApp::spawn().await;
     let mut ids = Vec::new();
-    for code in ["HBC-SS", "PCT"] {
+    for code in ["HBC", "HBC-SS", "PCT"] {
         let res = app
             .post("/api/v1/organisations")
             .with_role(Role::Admin)
@@ -58,7 +58,7 @@ async fn app_with_indicator() -> (TestApp, String) {
         res.expect(201);
         ids.push(res.body["id"].as_str().unwrap().to_string());
     }
-    let ind = create(&app, "NI59", Some(&ids[0])).await;
+    let ind = create(&app, "NI59", Some(&ids[1])).await;
     let id = ind["id"].as_str().unwrap().to_string();
     (app, id)
 }

@@ -6,6 +6,7 @@ use trustplan::web::auth::Role;
 
 use crate::helpers::{codes, TestApp};
 
+/// A new organisation; the first a test creates is the one it acts for.
 async fn create(app: &TestApp, code: &str, kind: &str) -> serde_json::Value {
     let res = app
         .post("/api/v1/organisations")
@@ -14,6 +15,9 @@ async fn create(app: &TestApp, code: &str, kind: &str) -> serde_json::Value {
         .send()
         .await;
     res.expect(201);
+    if app.acting_org() == "HBC" {
+        app.act_for(code);
+    }
     res.body.clone()
 }
 

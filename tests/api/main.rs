@@ -11,6 +11,7 @@ mod examples;
 mod helpers;
 mod http_semantics;
 mod idempotency;
+mod identity;
 mod improvement;
 mod indicators;
 mod inspections;

@@ -370,6 +370,7 @@ async fn patch_is_a_merge_patch() {
 async fn an_organisation_cannot_sit_under_itself() {
     let app = TestApp::spawn().await;
     let top = create(&app, "TOP").await;
+    app.act_for("TOP");
     let res = app
         .post("/api/v1/organisations")
         .with_role(Role::Admin)
@@ -502,7 +503,10 @@ async fn every_change_is_in_the_record_history_and_the_audit_trail() {
     assert_eq!(update["actor_sub"], "test-admin-HBC");
     assert_eq!(update["actor_org"], "HBC");
     assert_eq!(update["role"], "admin");
-    assert_eq!(update["request_id"], "change-42");
+    // The server's own id, with the client's beside it.
+    let request_id = update["request_id"].as_str().unwrap();
+    assert!(uuid::Uuid::parse_str(request_id).is_ok(), "{request_id}");
+    assert_eq!(update["client_request_id"], "change-42");
     assert_eq!(update["entity_type"], "organisation");
     assert_eq!(update["entity_id"], id);
 

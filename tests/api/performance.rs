@@ -240,6 +240,7 @@ async fn performance_lists_take_the_same_number_of_queries_for_1_or_83_indicator
         .send()
         .await;
     org.expect(201);
+    small.act_for("HBC-SS");
     small
         .post("/api/v1/indicators")
         .with_role(Role::Editor)

@@ -205,17 +205,30 @@ async fn wrong_unknown_or_archived_credentials_are_401() {
         .await;
     assert_eq!(list.body["total"], 0);
 
-    app.post(&format!("{item}/restore"))
+    // Restoring gives the account a new secret, shown once; the old one
+    // stays refused.
+    let restored = app
+        .post(&format!("{item}/restore"))
         .with_role(Role::Admin)
         .send()
-        .await
-        .expect(200);
+        .await;
+    restored.expect(200);
+    assert_eq!(
+        restored.header("cache-control").as_deref(),
+        Some("no-store")
+    );
+    let new_secret = restored.body["client_secret"].clone();
+    assert!(new_secret.as_str().is_some_and(|s| s.len() >= 40));
+    assert_ne!(new_secret, account["client_secret"]);
     token(
         account["client_id"].clone(),
         account["client_secret"].clone(),
     )
     .await
-    .expect(200);
+    .expect(401);
+    token(account["client_id"].clone(), new_secret)
+        .await
+        .expect(200);
 
     // Malformed requests.
     app.post("/api/v1/auth/token")

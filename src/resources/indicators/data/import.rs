@@ -90,6 +90,14 @@ pub(crate) fn parse_csv(body: &[u8], errors: &mut Vec<FieldError>) -> ApiResult<
             format!("line {line}: contains a NUL byte, which no value may hold"),
         ));
     }
+    if let Some(line) = crate::web::csv::unterminated_quote(body) {
+        row_error(
+            errors,
+            line,
+            "",
+            "opens a quoted field that is never closed (every line after it would be read into it)",
+        );
+    }
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
@@ -152,7 +160,11 @@ pub(crate) fn parse_csv(body: &[u8], errors: &mut Vec<FieldError>) -> ApiResult<
             );
             continue;
         }
-        let get = |name: &str| position(name).and_then(|i| record.get(i)).unwrap_or("");
+        let get = |name: &str| {
+            position(name)
+                .and_then(|i| record.get(i))
+                .map_or("", crate::web::csv::restore)
+        };
         let value = get("value");
         let raw = RawRow {
             indicator_ref: get("indicator_ref"),

@@ -530,7 +530,10 @@ pub const CSV_COLUMNS: [&str; 6] = [
 /// Every role may read. As JSON (one page, like every list), or, with
 /// `Accept: text/csv`, every matching value (no paging) as CSV with the
 /// columns `indicator_ref,period,series,breakdown,value,note`: the format
-/// `POST /indicators/values/import` reads. Sort on `indicator_ref`, `period`
+/// `POST /indicators/values/import` reads. A text cell a spreadsheet would
+/// take for a formula (beginning with `=`, `+`, `-`, `@`, a tab or a carriage
+/// return) is written with a leading apostrophe, as OWASP recommends against
+/// CSV injection; the import drops that apostrophe again. Sort on `indicator_ref`, `period`
 /// (start), `period_end`, `series`, `breakdown`, `updated_at` (default in that order).
 #[utoipa::path(
     tag = "indicators",
@@ -563,13 +566,14 @@ pub async fn list_values(
     out.write_record(CSV_COLUMNS).map_err(csv_error)?;
     for r in rows {
         let code = refs.get(&r.indicator_id).map(String::as_str).unwrap_or("");
+        let text = crate::web::csv::neutralise;
         out.write_record([
-            code,
-            &r.period,
-            &r.series,
-            r.breakdown.as_deref().unwrap_or(""),
+            &*text(code),
+            &*text(&r.period),
+            &*text(&r.series),
+            &*text(r.breakdown.as_deref().unwrap_or("")),
             &r.value.to_string(),
-            r.note.as_deref().unwrap_or(""),
+            &*text(r.note.as_deref().unwrap_or("")),
         ])
         .map_err(csv_error)?;
     }
