@@ -3,13 +3,13 @@
 
 use std::process::ExitCode;
 
-use actix_web::{web, HttpServer};
+use actix_web::web;
 use clap::{Parser, Subcommand};
 use trustplan::config::Config;
 use trustplan::resources::service_accounts::{create_account, NewServiceAccount};
 use trustplan::web::auth::{JwtKeys, Role};
 use trustplan::web::http::Actor;
-use trustplan::{build_app, demo, store, AppState};
+use trustplan::{demo, store, AppState};
 
 #[derive(Parser)]
 #[command(
@@ -142,15 +142,11 @@ async fn serve(demo_mode: bool) -> Result<(), String> {
     }
     let state = web::Data::new(state);
     log::info!("listening on {}", config.bind_addr);
-    HttpServer::new(move || build_app(state.clone()))
-        .bind(&config.bind_addr)
-        .map_err(|e| format!("cannot listen on {}: {e}", config.bind_addr))?
-        // SIGTERM: stop accepting, let in-flight requests finish within the
-        // grace; the pool's connections live on their own runtime meanwhile.
-        .shutdown_timeout(config.shutdown_grace.as_secs())
-        .run()
+    // SIGTERM: stop accepting, let in-flight requests finish within the
+    // grace; the pool's connections live on their own runtime meanwhile.
+    trustplan::web::server::serve(state, &config.bind_addr, config.shutdown_grace)
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| format!("cannot serve on {}: {e}", config.bind_addr))
 }
 
 async fn run(cli: Cli) -> Result<(), String> {

@@ -220,6 +220,7 @@ fn complete_operation(path: &str, method: &str, op: &mut Value, schemas: &Value)
             "The database is unavailable; retry after `Retry-After` seconds",
         );
     }
+    add("414", "The request URI is over 8 KiB");
     add("500", "An unexpected error; quote the request_id");
 
     let mut not_modified = None;

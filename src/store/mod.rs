@@ -250,8 +250,15 @@ pub fn pool(
     manager_config.custom_setup = Box::new(move |url: &str| -> BoxFuture<'_, _> {
         let counter = counter.clone();
         let url = url.to_string();
+        // `client_connection_check_interval` (PostgreSQL 14 and later) has
+        // a backend notice within a second that its client has gone, even
+        // while it waits on a lock: an instance that dies mid-request does
+        // not leave its transaction (an Idempotency-Key's claim, say)
+        // holding on until the lock is released.
         let setup = format!(
-            "SET statement_timeout = {}; SET lock_timeout = {}; SET TIME ZONE 'UTC'",
+            "SET statement_timeout = {}; SET lock_timeout = {}; SET TIME ZONE 'UTC'; \
+             SELECT set_config('client_connection_check_interval', '1000', false) \
+             WHERE current_setting('server_version_num')::int >= 140000",
             session.statement_timeout.as_millis(),
             session.lock_timeout.as_millis()
         );

@@ -61,6 +61,8 @@ crate::vocab! {
         PreconditionFailed = "precondition_failed",
         /// 413: the body is over the size limit.
         PayloadTooLarge = "payload_too_large",
+        /// 414: the request URI is over 8 KiB.
+        UriTooLong = "uri_too_long",
         /// 415: the body's media type is not accepted here.
         UnsupportedMediaType = "unsupported_media_type",
         /// 422: fields are invalid; `errors` points at each.
@@ -77,6 +79,8 @@ crate::vocab! {
         PreconditionRequired = "precondition_required",
         /// 429: too many requests; retry after `Retry-After` seconds.
         TooManyRequests = "too_many_requests",
+        /// 431: the request's headers are too large.
+        HeadersTooLarge = "headers_too_large",
         /// 500: an unexpected error; quote the `request_id`.
         Internal = "internal",
         /// 503: the database is unavailable; retry after `Retry-After` seconds.
@@ -102,10 +106,12 @@ impl ProblemType {
             409 => ProblemType::Conflict,
             412 => ProblemType::PreconditionFailed,
             413 => ProblemType::PayloadTooLarge,
+            414 => ProblemType::UriTooLong,
             415 => ProblemType::UnsupportedMediaType,
             422 => ProblemType::ValidationFailed,
             428 => ProblemType::PreconditionRequired,
             429 => ProblemType::TooManyRequests,
+            431 => ProblemType::HeadersTooLarge,
             503 => ProblemType::ServiceUnavailable,
             s if s >= 500 => ProblemType::Internal,
             _ => ProblemType::BadRequest,
@@ -162,6 +168,8 @@ pub enum ApiError {
     PreconditionRequired,
     #[error("the request body is larger than {0} bytes")]
     PayloadTooLarge(usize),
+    #[error("the request URI is longer than {0} bytes")]
+    UriTooLong(usize),
     #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("{0}")]
@@ -210,6 +218,7 @@ impl ApiError {
             ApiError::PreconditionFailed => ProblemType::PreconditionFailed,
             ApiError::PreconditionRequired => ProblemType::PreconditionRequired,
             ApiError::PayloadTooLarge(_) => ProblemType::PayloadTooLarge,
+            ApiError::UriTooLong(_) => ProblemType::UriTooLong,
             ApiError::UnsupportedMediaType(_) => ProblemType::UnsupportedMediaType,
             ApiError::NotAcceptable(_) => ProblemType::NotAcceptable,
             ApiError::MethodNotAllowed(_) => ProblemType::MethodNotAllowed,
@@ -265,6 +274,7 @@ impl ResponseError for ApiError {
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UriTooLong(_) => StatusCode::URI_TOO_LONG,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,

@@ -81,7 +81,12 @@ pub async fn observe(
     let state = req.app_data::<web::Data<AppState>>().cloned();
     // PostgreSQL text cannot hold U+0000: refuse it at the door rather than
     // let it reach a query and fail there.
-    let refused = if contains_nul_escape(req.query_string()) || contains_nul_escape(req.path()) {
+    let uri_len = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    let refused = if uri_len > crate::web::server::MAX_URI_BYTES {
+        Some(crate::web::error::ApiError::UriTooLong(
+            crate::web::server::MAX_URI_BYTES,
+        ))
+    } else if contains_nul_escape(req.query_string()) || contains_nul_escape(req.path()) {
         Some(crate::web::error::ApiError::InvalidQuery(
             "the request's path or query contains a NUL character (%00)".into(),
         ))

@@ -14,4 +14,5 @@ pub mod middleware;
 pub mod page;
 pub mod policy;
 pub mod ratelimit;
+pub mod server;
 pub mod validate;

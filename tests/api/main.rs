@@ -4,10 +4,12 @@
 
 mod auth;
 mod bad_input;
+mod binary;
 mod cli;
 mod conformance;
 mod contract;
 mod examples;
+mod faults;
 mod helpers;
 mod http_semantics;
 mod idempotency;
@@ -15,6 +17,7 @@ mod identity;
 mod improvement;
 mod indicators;
 mod inspections;
+mod least_privilege;
 mod links;
 mod lists;
 mod milestones;
@@ -24,4 +27,5 @@ mod organisations;
 mod performance;
 mod plans;
 mod platform;
+mod protocol;
 mod service_accounts;
