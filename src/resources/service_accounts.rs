@@ -395,6 +395,7 @@ pub mod archive {
             (status = 404, description = "No such record", body = ErrorBody),
             (status = 409, description = "Not archived", body = ErrorBody),
             (status = 412, description = "If-Match is stale", body = ErrorBody),
+            (status = 429, description = "Too many secrets are being hashed; retry after `Retry-After` seconds", body = ErrorBody),
         )
     )]
     #[post("/{id}/restore")]
@@ -502,6 +503,9 @@ pub struct TokenResponse {
 /// No bearer token needed. The token carries the account's role and its
 /// organisation's code, and expires after `expires_in` seconds. A wrong
 /// secret, an unknown client id and an archived account all answer 401.
+/// Attempts are limited per client id and per client address (by default
+/// 10 and 30 a minute, per instance); beyond them the answer is 429 with
+/// `Retry-After`.
 #[utoipa::path(
     tag = "auth",
     request_body = TokenRequest,
@@ -511,7 +515,7 @@ pub struct TokenResponse {
         (status = 401, description = "Wrong credentials, or the account is archived", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
         (status = 422, description = "Missing or unknown fields", body = ErrorBody),
-        (status = 429, description = "Too many attempts from this address or for this client id; retry after `Retry-After` seconds", body = ErrorBody),
+        (status = 429, description = "Too many attempts from this address or for this client id, or too many waiting to be checked; retry after `Retry-After` seconds", body = ErrorBody),
     )
 )]
 #[post("/auth/token")]
@@ -529,8 +533,18 @@ pub async fn issue_token(
     state
         .token_limits
         .attempt(&client_address(&req), &body.client_id)?;
-    let mut conn = state.conn().await?;
-    let account = db::find_by_client_id(&mut conn, &body.client_id).await?;
+    // The look-ups, then the connection goes back to the pool: a flood of
+    // requests waiting their turn to hash must not hold the connections
+    // every other request needs.
+    let (account, org_code) = {
+        let mut conn = state.conn().await?;
+        let account = db::find_by_client_id(&mut conn, &body.client_id).await?;
+        let org_code = match &account {
+            Some(a) => Some(org_db::find(&mut conn, a.organisation_id).await?.code),
+            None => None,
+        };
+        (account, org_code)
+    };
     // Verify against a fixed hash when the account is unknown, so that the
     // answer takes as long either way and does not reveal which ids exist.
     let stored_hash = account.as_ref().map(|a| a.secret_hash.clone());
@@ -549,11 +563,10 @@ pub async fn issue_token(
         })
         .await?;
     let refused = || ApiError::Unauthorized("the client credentials are not valid".into());
-    let account = match account {
-        Some(a) if verified && a.archived_at.is_none() => a,
+    let (account, org_code) = match (account, org_code) {
+        (Some(a), Some(code)) if verified && a.archived_at.is_none() => (a, code),
         _ => return Err(refused()),
     };
-    let org = org_db::find(&mut conn, account.organisation_id).await?;
     let role = Role::parse(&account.role).ok_or_else(refused)?;
     let ttl = state.config.jwt.token_ttl.as_secs();
     let token = state
@@ -561,13 +574,13 @@ pub async fn issue_token(
         .mint_generation(
             &format!("{SERVICE_ACCOUNT_SUB}{}", account.client_id),
             role,
-            &org.code,
+            &org_code,
             Some(&account.name),
             ttl,
             Some(account.token_generation),
         )
         .map_err(ApiError::Internal)?;
-    db::touch(&mut conn, account.id).await?;
+    db::touch(&mut *state.conn().await?, account.id).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(TokenResponse {

@@ -76,7 +76,7 @@ pub struct TokenLimits {
 }
 
 /// How long a password check may wait for its turn before the request is
-/// answered 503.
+/// answered 429.
 const HASH_WAIT: Duration = Duration::from_secs(5);
 
 impl TokenLimits {
@@ -110,10 +110,12 @@ impl TokenLimits {
     ) -> ApiResult<T> {
         let _permit = tokio::time::timeout(HASH_WAIT, self.hashing.acquire())
             .await
-            .map_err(|_| {
-                ApiError::Unavailable(
-                    "too many credential checks are waiting; retry shortly".into(),
-                )
+            .map_err(|_| ApiError::TooManyRequests {
+                retry_after: HASH_WAIT.as_secs(),
+                detail: format!(
+                    "too many credential checks are waiting; retry after {} seconds",
+                    HASH_WAIT.as_secs()
+                ),
             })?
             .map_err(|e| ApiError::Internal(e.to_string()))?;
         tokio::task::spawn_blocking(work)
