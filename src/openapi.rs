@@ -146,8 +146,13 @@ fn complete_operation(path: &str, method: &str, op: &mut Value, schemas: &Value)
     });
     let operation_id = op["operationId"].as_str().unwrap_or("").to_string();
     type_query_parameters(&operation_id, op);
-    let list = crate::resources::list_spec(&operation_id).is_some();
-    if list {
+    // A `Prefer: count` is for pages: the reports list everything and count
+    // what they list.
+    let paged = op
+        .pointer("/responses/200/content/application~1json/schema/$ref")
+        .and_then(Value::as_str)
+        .is_some_and(|r| r.ends_with("Page"));
+    if paged {
         let params = op
             .as_object_mut()
             .expect("operation")
@@ -270,7 +275,10 @@ fn complete_operation(path: &str, method: &str, op: &mut Value, schemas: &Value)
                 );
                 headers.insert(
                     "Preference-Applied".into(),
-                    header("`count=exact` when `Prefer` asked for a count", false),
+                    header(
+                        "The count made, `count=exact` or `count=planned`, when `Prefer` asked for one",
+                        false,
+                    ),
                 );
             }
             if status == "201" {

@@ -154,7 +154,7 @@ pub async fn history_page<R: Record>(
     state: &AppState,
     id: Uuid,
 ) -> ApiResult<HttpResponse> {
-    let p = ListParams::parse(req.query_string(), HISTORY)?;
+    let p = crate::web::page::list_params(req, HISTORY)?;
     {
         let mut conn = state.conn().await?;
         R::load(&mut conn, id).await?;
@@ -182,6 +182,6 @@ pub async fn list_audit(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     user.require(Role::Editor)?;
-    let p = ListParams::parse(req.query_string(), AUDIT)?;
+    let p = crate::web::page::list_params(&req, AUDIT)?;
     audit_response(&req, &state, p, None).await
 }

@@ -15,8 +15,7 @@ use crate::resources::organisations::{check_org_ids, org_refs, OrganisationRef};
 use crate::resources::progress::{self, ProgressUpdate, ProgressUpdatePage};
 use crate::resources::write::{self, Record};
 use crate::store::listing::{
-    parse_bool, parse_date, Filter, FilterKind, ListParams, ListSpec, ManualType, SortField,
-    SortType,
+    parse_bool, parse_date, Filter, FilterKind, ListSpec, ManualType, SortField, SortType,
 };
 use crate::store::milestones::{self as db, MilestoneChanges, MilestoneRow, NewMilestoneRow};
 use crate::store::progress::Deliverable;
@@ -298,7 +297,7 @@ async fn list_response(
     state: &AppState,
     objective: Option<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let mut p = ListParams::parse(req.query_string(), LIST)?;
+    let mut p = crate::web::page::list_params(req, LIST)?;
     let as_of = match p.filter("as_of") {
         Some(d) => parse_date("as_of", d)?,
         None => today(),

@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::resources::write::{self, Record};
-use crate::store::listing::{Filter, FilterKind, ListParams, ListSpec, SortField, SortType};
+use crate::store::listing::{Filter, FilterKind, ListSpec, SortField, SortType};
 use crate::store::organisations::{
     self as db, NewOrganisationRow, OrganisationChanges, OrganisationRow,
 };
@@ -95,10 +95,10 @@ impl Record for Organisation {
     const ENTITY: &'static str = "organisation";
 
     async fn load(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Self> {
-        let row = db::find(conn, id)
+        let (row, refs) = db::find_embedded(conn, id)
             .await
             .map_err(|e| crate::web::error::not_found(e, "organisation", id))?;
-        Ok(to_dtos(conn, vec![row]).await?.remove(0))
+        with_refs(row, refs)
     }
 
     fn is_archived(&self) -> bool {
@@ -106,7 +106,36 @@ impl Record for Organisation {
     }
 }
 
-/// Turns rows into the API shape, loading every parent in one query.
+/// What the database embeds beside an organisation's row (`db::EMBED`).
+#[derive(Deserialize)]
+struct Embedded {
+    parent: Option<OrganisationRef>,
+}
+
+/// An organisation in the API's shape, from its row and what the database
+/// embedded beside it.
+fn with_refs(r: OrganisationRow, refs: serde_json::Value) -> ApiResult<Organisation> {
+    let refs: Embedded = serde_json::from_value(refs)?;
+    from_row(r, refs.parent)
+}
+
+fn from_row(r: OrganisationRow, parent: Option<OrganisationRef>) -> ApiResult<Organisation> {
+    Ok(Organisation {
+        kind: OrganisationKind::from_db(&r.kind)?,
+        id: r.id,
+        code: r.code,
+        name: r.name,
+        parent_id: r.parent_id,
+        parent,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+        version: r.version,
+        archived_at: r.archived_at,
+    })
+}
+
+/// Turns rows into the API shape, loading every parent in one query (for
+/// rows that did not come with their references, such as the demo's).
 pub async fn to_dtos(
     conn: &mut AsyncPgConnection,
     rows: Vec<OrganisationRow>,
@@ -119,18 +148,7 @@ pub async fn to_dtos(
                 .parent_id
                 .and_then(|p| parents.iter().find(|o| o.id == p))
                 .map(OrganisationRef::from);
-            Ok(Organisation {
-                kind: OrganisationKind::from_db(&r.kind)?,
-                id: r.id,
-                code: r.code,
-                name: r.name,
-                parent_id: r.parent_id,
-                parent,
-                created_at: r.created_at,
-                updated_at: r.updated_at,
-                version: r.version,
-                archived_at: r.archived_at,
-            })
+            from_row(r, parent)
         })
         .collect()
 }
@@ -240,10 +258,13 @@ pub async fn list_organisations(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     user.require(Role::Viewer)?;
-    let p = ListParams::parse(req.query_string(), LIST)?;
+    let p = crate::web::page::list_params(&req, LIST)?;
     let mut conn = state.conn().await?;
     let (rows, total) = db::list(&mut conn, &p).await?;
-    let items = to_dtos(&mut conn, rows).await?;
+    let items = rows
+        .into_iter()
+        .map(|(row, refs)| with_refs(row, refs))
+        .collect::<ApiResult<Vec<_>>>()?;
     Ok(p.page(items, total)?.respond(&req))
 }
 

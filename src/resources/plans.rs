@@ -8,10 +8,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::resources::organisations::{check_org_ids, org_refs, OrganisationRef};
+use crate::resources::organisations::{check_org_ids, OrganisationRef};
 use crate::resources::write::{self, Record};
 use crate::store::listing::{
-    parse_date, Filter, FilterKind, ListParams, ListSpec, ManualType, SortField, SortType,
+    parse_date, Filter, FilterKind, ListSpec, ManualType, SortField, SortType,
 };
 use crate::store::plans::{self as db, NewPlanRow, PlanChanges, PlanRow};
 use crate::store::sql::DynSql;
@@ -96,10 +96,10 @@ impl Record for Plan {
     const ENTITY: &'static str = "plan";
 
     async fn load(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Self> {
-        let row = db::find(conn, id)
+        let (row, refs) = db::find_embedded(conn, id)
             .await
             .map_err(|e| not_found(e, "plan", id))?;
-        Ok(to_dtos(conn, vec![row]).await?.remove(0))
+        with_refs(row, refs)
     }
 
     fn is_archived(&self) -> bool {
@@ -129,36 +129,59 @@ pub async fn plan_refs(
         .collect())
 }
 
+/// Plans in the API's shape from their rows (in the rows' order), with
+/// their references in one statement.
 pub(crate) async fn to_dtos(
     conn: &mut AsyncPgConnection,
     rows: Vec<PlanRow>,
 ) -> ApiResult<Vec<Plan>> {
-    let orgs = org_refs(conn, rows.iter().map(|r| r.owner_organisation_id)).await?;
-    let preds = plan_refs(conn, rows.iter().filter_map(|r| r.predecessor_id)).await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(Plan {
-                kind: PlanKind::from_db(&r.kind)?,
-                status: PlanStatus::from_db(&r.status)?,
-                owner_organisation: orgs
-                    .get(&r.owner_organisation_id)
-                    .cloned()
-                    .ok_or_else(|| ApiError::Internal("plan owner missing".into()))?,
-                predecessor: r.predecessor_id.and_then(|p| preds.get(&p).cloned()),
-                id: r.id,
-                code: r.code,
-                title: r.title,
-                owner_organisation_id: r.owner_organisation_id,
-                starts_on: r.starts_on,
-                ends_on: r.ends_on,
-                predecessor_id: r.predecessor_id,
-                created_at: r.created_at,
-                updated_at: r.updated_at,
-                version: r.version,
-                archived_at: r.archived_at,
-            })
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut found: std::collections::HashMap<Uuid, (PlanRow, serde_json::Value)> =
+        db::find_many_embedded(conn, &ids)
+            .await?
+            .into_iter()
+            .map(|(row, refs)| (row.id, (row, refs)))
+            .collect();
+    ids.iter()
+        .map(|id| {
+            let (row, refs) = found
+                .remove(id)
+                .ok_or_else(|| ApiError::Internal(format!("plan {id} vanished")))?;
+            with_refs(row, refs)
         })
         .collect()
+}
+
+/// What the database embeds beside a plan's row (`db::EMBED`).
+#[derive(serde::Deserialize)]
+struct Embedded {
+    owner_organisation: Option<OrganisationRef>,
+    predecessor: Option<PlanRef>,
+}
+
+/// A plan in the API's shape, from its row and what the database embedded
+/// beside it.
+pub(crate) fn with_refs(r: PlanRow, refs: serde_json::Value) -> ApiResult<Plan> {
+    let refs: Embedded = serde_json::from_value(refs)?;
+    Ok(Plan {
+        kind: PlanKind::from_db(&r.kind)?,
+        status: PlanStatus::from_db(&r.status)?,
+        owner_organisation: refs
+            .owner_organisation
+            .ok_or_else(|| ApiError::Internal("plan owner missing".into()))?,
+        predecessor: refs.predecessor,
+        id: r.id,
+        code: r.code,
+        title: r.title,
+        owner_organisation_id: r.owner_organisation_id,
+        starts_on: r.starts_on,
+        ends_on: r.ends_on,
+        predecessor_id: r.predecessor_id,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+        version: r.version,
+        archived_at: r.archived_at,
+    })
 }
 
 /// A new plan.
@@ -279,7 +302,7 @@ pub async fn list_plans(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     user.require(Role::Viewer)?;
-    let mut p = ListParams::parse(req.query_string(), LIST)?;
+    let mut p = crate::web::page::list_params(&req, LIST)?;
     if let Some(d) = p.filter("active_on") {
         let d = parse_date("active_on", d)?.to_string();
         p.add_condition(
@@ -291,8 +314,11 @@ pub async fn list_plans(
         );
     }
     let mut conn = state.conn().await?;
-    let (rows, total) = db::list(&mut conn, &p).await?;
-    let items = to_dtos(&mut conn, rows).await?;
+    let (rows, total) = db::list_embedded(&mut conn, &p).await?;
+    let items = rows
+        .into_iter()
+        .map(|(row, refs)| with_refs(row, refs))
+        .collect::<ApiResult<Vec<_>>>()?;
     Ok(p.page(items, total)?.respond(&req))
 }
 

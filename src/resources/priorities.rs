@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::resources::plans::{plan_refs, PlanRef};
 use crate::resources::write::{self, Record};
-use crate::store::listing::{Filter, FilterKind, ListParams, ListSpec, SortField, SortType};
+use crate::store::listing::{Filter, FilterKind, ListSpec, SortField, SortType};
 use crate::store::priorities::{self as db, NewPriorityRow, PriorityChanges, PriorityRow};
 use crate::web::auth::{AuthUser, Role};
 use crate::web::error::not_found;
@@ -253,7 +253,7 @@ pub async fn list_priorities(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     user.require(Role::Viewer)?;
-    let p = ListParams::parse(req.query_string(), LIST)?;
+    let p = crate::web::page::list_params(&req, LIST)?;
     let mut conn = state.conn().await?;
     let (rows, total) = db::list(&mut conn, &p).await?;
     let items = to_dtos(&mut conn, rows).await?;

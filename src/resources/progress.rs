@@ -16,7 +16,7 @@ use crate::page_schema;
 use crate::resources::organisations::OrganisationRef;
 use crate::resources::write::Record;
 use crate::store::audit;
-use crate::store::listing::{ListParams, ListSpec, SortField, SortType};
+use crate::store::listing::{ListSpec, SortField, SortType};
 use crate::store::progress::{self as db, Deliverable, NewProgressRow, ProgressRow};
 use crate::store::sql::DynSql;
 use crate::web::auth::AuthUser;
@@ -114,7 +114,7 @@ pub async fn list(
     conn: &mut AsyncPgConnection,
     of: Deliverable,
 ) -> ApiResult<HttpResponse> {
-    let p = ListParams::parse(req.query_string(), LIST)?;
+    let p = crate::web::page::list_params(req, LIST)?;
     let (rows, total) = db::list(conn, of, &p).await?;
     let items = rows
         .into_iter()

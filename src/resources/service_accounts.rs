@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::resources::organisations::OrganisationRef;
 use crate::resources::write::{self, Record};
-use crate::store::listing::{Filter, FilterKind, ListParams, ListSpec, SortField, SortType};
+use crate::store::listing::{Filter, FilterKind, ListSpec, SortField, SortType};
 use crate::store::organisations as org_db;
 use crate::store::service_accounts::{self as db, NewServiceAccountRow, ServiceAccountRow};
 use crate::web::auth::{AuthUser, Role};
@@ -261,7 +261,7 @@ pub async fn list_service_accounts(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     user.require(Role::Admin)?;
-    let p = ListParams::parse(req.query_string(), LIST)?;
+    let p = crate::web::page::list_params(&req, LIST)?;
     let mut conn = state.conn().await?;
     let (rows, total) = db::list(&mut conn, &p).await?;
     let items = to_dtos(&mut conn, rows).await?;

@@ -109,6 +109,6 @@ pub async fn record<B: Serialize, A: Serialize>(
 pub async fn list(
     conn: &mut AsyncPgConnection,
     p: &ListParams,
-) -> QueryResult<(Vec<AuditRow>, i64)> {
+) -> QueryResult<(Vec<AuditRow>, Option<i64>)> {
     crate::paged!(conn, audit_log::table, AuditRow, p)
 }

@@ -149,7 +149,7 @@ pub async fn update(
 pub async fn list(
     conn: &mut AsyncPgConnection,
     p: &ListParams,
-) -> QueryResult<(Vec<IndicatorRow>, i64)> {
+) -> QueryResult<(Vec<IndicatorRow>, Option<i64>)> {
     crate::paged!(conn, indicators::table, IndicatorRow, p)
 }
 
@@ -302,7 +302,7 @@ pub async fn archive_target(
 pub async fn list_targets(
     conn: &mut AsyncPgConnection,
     p: &ListParams,
-) -> QueryResult<(Vec<TargetRow>, i64)> {
+) -> QueryResult<(Vec<TargetRow>, Option<i64>)> {
     crate::paged!(conn, indicator_targets::table, TargetRow, p)
 }
 
@@ -479,7 +479,7 @@ pub async fn values_between(
 pub async fn list_values(
     conn: &mut AsyncPgConnection,
     p: &ListParams,
-) -> QueryResult<(Vec<ValueRow>, i64)> {
+) -> QueryResult<(Vec<ValueRow>, Option<i64>)> {
     let source = indicator_values::table.inner_join(indicators::table);
     crate::paged!(conn, source, ValueRow, p)
 }
@@ -624,6 +624,6 @@ pub async fn upsert_commentary(
 pub async fn list_commentary(
     conn: &mut AsyncPgConnection,
     p: &ListParams,
-) -> QueryResult<(Vec<CommentaryRow>, i64)> {
+) -> QueryResult<(Vec<CommentaryRow>, Option<i64>)> {
     crate::paged!(conn, indicator_commentary::table, CommentaryRow, p)
 }

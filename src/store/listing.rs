@@ -199,11 +199,34 @@ struct Cursor {
     i: Uuid,
 }
 
+/// Which count of the matching records a list request asked for
+/// (`Prefer: count=exact` or `count=planned`, as PostgREST names them).
+/// Without one a list runs no count and answers `total: null`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Count {
+    /// `count(*)` over the filtered rows.
+    Exact,
+    /// The planner's estimate of the filtered rows (`EXPLAIN`): no scan.
+    Planned,
+}
+
+impl Count {
+    /// The preference's name, for `Preference-Applied`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Count::Exact => "count=exact",
+            Count::Planned => "count=planned",
+        }
+    }
+}
+
 /// A parsed and checked list request.
 #[derive(Debug, Clone)]
 pub struct ListParams {
     spec: ListSpec,
     pub limit: i64,
+    /// The count asked for, if any.
+    pub count: Option<Count>,
     pub include_archived: bool,
     sort: Vec<(SortField, bool)>,
     sort_text: String,
@@ -383,6 +406,7 @@ impl ListParams {
         let mut params = ListParams {
             spec,
             limit,
+            count: None,
             include_archived,
             sort,
             sort_text,
@@ -584,8 +608,9 @@ impl ListParams {
         self.limit + 1
     }
 
-    /// Turns the fetched rows (at most `fetch_limit`) into a page.
-    pub fn page<T: Serialize>(&self, mut items: Vec<T>, total: i64) -> ListResult<Page<T>> {
+    /// Turns the fetched rows (at most `fetch_limit`) into a page, with the
+    /// count made (`None` when none was asked for).
+    pub fn page<T: Serialize>(&self, mut items: Vec<T>, total: Option<i64>) -> ListResult<Page<T>> {
         let more = items.len() as i64 > self.limit;
         items.truncate(self.limit as usize);
         let next_cursor = match (more, items.last()) {
@@ -596,6 +621,7 @@ impl ListParams {
             items,
             next_cursor,
             total,
+            counted: self.count.filter(|_| total.is_some()),
         })
     }
 
@@ -665,7 +691,10 @@ fn parse_sort(text: &str, spec: &ListSpec) -> ListResult<Vec<(SortField, bool)>>
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
-    pub total: i64,
+    pub total: Option<i64>,
+    /// The count made, for `Preference-Applied`.
+    #[serde(skip)]
+    pub counted: Option<Count>,
 }
 
 #[cfg(test)]
@@ -744,7 +773,7 @@ mod tests {
                 due_on: None,
             },
         ];
-        let page = p.page(items, 2).unwrap();
+        let page = p.page(items, Some(2)).unwrap();
         let cursor = page.next_cursor.unwrap();
         assert!(ListParams::parse(&format!("cursor={cursor}"), SPEC).is_ok());
         assert!(ListParams::parse(&format!("cursor={cursor}&sort=-code"), SPEC).is_err());

@@ -36,30 +36,73 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncC
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use futures_util::future::{BoxFuture, FutureExt};
 
-/// Loads one page of `$row` from `$source` under the list parameters, and
-/// the total: two queries whatever the page size.
+/// Loads one page of `$row` from `$source` under the list parameters: one
+/// query whatever the page size, and one more for the count when the
+/// request asked for one (`count(*)` for an exact count, `EXPLAIN` for the
+/// planner's estimate).
 #[macro_export]
 macro_rules! paged {
+    (@page $source:expr, $p:expr) => {
+        diesel::QueryDsl::limit(
+            diesel::QueryDsl::order(
+                diesel::QueryDsl::filter(
+                    diesel::QueryDsl::filter($source, $p.where_sql()),
+                    $p.keyset_sql(),
+                ),
+                $p.order_sql(),
+            ),
+            $p.fetch_limit(),
+        )
+    };
+    (@count $conn:expr, $source:expr, $p:expr) => {{
+        let total: Option<i64> = match $p.count {
+            None => None,
+            Some($crate::store::listing::Count::Exact) => Some(
+                diesel_async::RunQueryDsl::get_result(
+                    diesel::QueryDsl::count(diesel::QueryDsl::filter($source, $p.where_sql())),
+                    &mut *$conn,
+                )
+                .await?,
+            ),
+            Some($crate::store::listing::Count::Planned) => Some(
+                $crate::store::sql::planned_rows(
+                    &mut *$conn,
+                    diesel::QueryDsl::select(
+                        diesel::QueryDsl::filter($source, $p.where_sql()),
+                        diesel::dsl::sql::<diesel::sql_types::Integer>("1"),
+                    ),
+                )
+                .await?,
+            ),
+        };
+        total
+    }};
     ($conn:expr, $source:expr, $row:ty, $p:expr) => {{
         let p: &$crate::store::listing::ListParams = $p;
-        let total: i64 = diesel_async::RunQueryDsl::get_result(
-            diesel::QueryDsl::count(diesel::QueryDsl::filter($source, p.where_sql())),
+        let total = $crate::paged!(@count $conn, $source, p);
+        let rows: Vec<$row> = diesel_async::RunQueryDsl::load(
+            diesel::QueryDsl::select(
+                $crate::paged!(@page $source, p),
+                <$row as diesel::SelectableHelper<diesel::pg::Pg>>::as_select(),
+            ),
             &mut *$conn,
         )
         .await?;
-        let rows: Vec<$row> = diesel_async::RunQueryDsl::load(
+        Ok((rows, total))
+    }};
+    // The page with, beside each row, `$embed`: SQL building a JSON value of
+    // what the row refers to, so that the page and its references are one
+    // statement.
+    ($conn:expr, $source:expr, $row:ty, $p:expr, embed = $embed:expr) => {{
+        let p: &$crate::store::listing::ListParams = $p;
+        let total = $crate::paged!(@count $conn, $source, p);
+        let rows: Vec<($row, serde_json::Value)> = diesel_async::RunQueryDsl::load(
             diesel::QueryDsl::select(
-                diesel::QueryDsl::limit(
-                    diesel::QueryDsl::order(
-                        diesel::QueryDsl::filter(
-                            diesel::QueryDsl::filter($source, p.where_sql()),
-                            p.keyset_sql(),
-                        ),
-                        p.order_sql(),
-                    ),
-                    p.fetch_limit(),
+                $crate::paged!(@page $source, p),
+                (
+                    <$row as diesel::SelectableHelper<diesel::pg::Pg>>::as_select(),
+                    diesel::dsl::sql::<diesel::sql_types::Json>($embed),
                 ),
-                <$row as diesel::SelectableHelper<diesel::pg::Pg>>::as_select(),
             ),
             &mut *$conn,
         )
@@ -68,12 +111,79 @@ macro_rules! paged {
     }};
 }
 
+/// SQL for the JSON reference to the row of `$table` whose id is in the
+/// column `$col`: `{"id": ..., "<field>": ..., ...}`, or null. For the
+/// `EMBED` of a table's embedded queries (see [`table_queries!`]).
+#[macro_export]
+macro_rules! ref_json {
+    ($table:literal, $col:literal, [$($field:literal),+]) => {
+        concat!(
+            "(SELECT json_build_object('id', r.id",
+            $(", '", $field, "', r.", $field,)+
+            ") FROM ", $table, " r WHERE r.id = ", $col, ")"
+        )
+    };
+}
+
 /// The queries every table with an `id` primary key shares: `find`,
 /// `find_many` (one query for any number of ids), `insert`, `update`
 /// (bumping `version` and `updated_at`) and `list` (one page under
 /// [`crate::store::listing::ListParams`]).
 #[macro_export]
 macro_rules! table_queries {
+    // With `embed = SQL` (a JSON value of what a row refers to, see
+    // [`ref_json!`]) also `find_embedded` and `list_embedded`, which answer
+    // each row with it in one statement.
+    ($table:ident, $row:ident, $new:ident, $changes:ident, embed = $embed:expr) => {
+        $crate::table_queries!($table, $row, $new, $changes);
+
+        /// What a row refers to, as the API shows it beside the row.
+        pub const EMBED: &str = $embed;
+
+        pub async fn find_embedded(
+            conn: &mut diesel_async::AsyncPgConnection,
+            id: uuid::Uuid,
+        ) -> diesel::QueryResult<($row, serde_json::Value)> {
+            #[allow(unused_imports)]
+            use diesel::{ExpressionMethods, QueryDsl, SelectableHelper};
+            diesel_async::RunQueryDsl::first(
+                $table::table.find(id).select((
+                    $row::as_select(),
+                    diesel::dsl::sql::<diesel::sql_types::Json>(EMBED),
+                )),
+                conn,
+            )
+            .await
+        }
+
+        /// Rows by id with what they refer to, in one statement (in no
+        /// particular order).
+        pub async fn find_many_embedded(
+            conn: &mut diesel_async::AsyncPgConnection,
+            ids: &[uuid::Uuid],
+        ) -> diesel::QueryResult<Vec<($row, serde_json::Value)>> {
+            #[allow(unused_imports)]
+            use diesel::{ExpressionMethods, QueryDsl, SelectableHelper};
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            diesel_async::RunQueryDsl::load(
+                $table::table.filter($table::id.eq_any(ids)).select((
+                    $row::as_select(),
+                    diesel::dsl::sql::<diesel::sql_types::Json>(EMBED),
+                )),
+                conn,
+            )
+            .await
+        }
+
+        pub async fn list_embedded(
+            conn: &mut diesel_async::AsyncPgConnection,
+            p: &$crate::store::listing::ListParams,
+        ) -> diesel::QueryResult<(Vec<($row, serde_json::Value)>, Option<i64>)> {
+            $crate::paged!(conn, $table::table, $row, p, embed = EMBED)
+        }
+    };
     ($table:ident, $row:ident, $new:ident, $changes:ident) => {
         pub async fn find(
             conn: &mut diesel_async::AsyncPgConnection,
@@ -141,7 +251,7 @@ macro_rules! table_queries {
         pub async fn list(
             conn: &mut diesel_async::AsyncPgConnection,
             p: &$crate::store::listing::ListParams,
-        ) -> diesel::QueryResult<(Vec<$row>, i64)> {
+        ) -> diesel::QueryResult<(Vec<$row>, Option<i64>)> {
             $crate::paged!(conn, $table::table, $row, p)
         }
     };

@@ -42,6 +42,29 @@ pub struct OrganisationChanges {
     pub parent_id: Option<Option<Uuid>>,
 }
 
+/// What an organisation refers to, built by the database beside its row:
+/// `{"parent": {"id", "code", "name"} | null}`.
+pub const EMBED: &str = concat!(
+    "json_build_object('parent', ",
+    crate::ref_json!("organisations", "organisations.parent_id", ["code", "name"]),
+    ")"
+);
+
+/// An organisation with what it refers to ([`EMBED`]), in one statement.
+pub async fn find_embedded(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> QueryResult<(OrganisationRow, serde_json::Value)> {
+    organisations::table
+        .find(id)
+        .select((
+            OrganisationRow::as_select(),
+            diesel::dsl::sql::<diesel::sql_types::Json>(EMBED),
+        ))
+        .first(conn)
+        .await
+}
+
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<OrganisationRow> {
     organisations::table
         .find(id)
@@ -135,6 +158,12 @@ pub async fn would_cycle(
 pub async fn list(
     conn: &mut AsyncPgConnection,
     p: &ListParams,
-) -> QueryResult<(Vec<OrganisationRow>, i64)> {
-    crate::paged!(conn, organisations::table, OrganisationRow, p)
+) -> QueryResult<(Vec<(OrganisationRow, serde_json::Value)>, Option<i64>)> {
+    crate::paged!(
+        conn,
+        organisations::table,
+        OrganisationRow,
+        p,
+        embed = EMBED
+    )
 }

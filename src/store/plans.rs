@@ -51,4 +51,20 @@ pub struct PlanChanges {
     pub predecessor_id: Option<Option<Uuid>>,
 }
 
-crate::table_queries!(plans, PlanRow, NewPlanRow, PlanChanges);
+crate::table_queries!(
+    plans,
+    PlanRow,
+    NewPlanRow,
+    PlanChanges,
+    embed = concat!(
+        "json_build_object('owner_organisation', ",
+        crate::ref_json!(
+            "organisations",
+            "plans.owner_organisation_id",
+            ["code", "name"]
+        ),
+        ", 'predecessor', ",
+        crate::ref_json!("plans", "plans.predecessor_id", ["code", "title"]),
+        ")"
+    )
+);

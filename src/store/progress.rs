@@ -102,7 +102,7 @@ pub async fn list(
     conn: &mut AsyncPgConnection,
     of: Deliverable,
     p: &crate::store::listing::ListParams,
-) -> QueryResult<(Vec<ProgressRow>, i64)> {
+) -> QueryResult<(Vec<ProgressRow>, Option<i64>)> {
     let mut p = p.clone();
     p.add_condition(of.condition());
     crate::paged!(conn, progress_updates::table, ProgressRow, &p)

@@ -105,6 +105,6 @@ pub async fn touch(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
 pub async fn list(
     conn: &mut AsyncPgConnection,
     p: &ListParams,
-) -> QueryResult<(Vec<ServiceAccountRow>, i64)> {
+) -> QueryResult<(Vec<ServiceAccountRow>, Option<i64>)> {
     crate::paged!(conn, service_accounts::table, ServiceAccountRow, p)
 }

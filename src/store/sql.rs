@@ -108,9 +108,10 @@ impl QueryId for DynSql {
 
 impl QueryFragment<Pg> for DynSql {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        // The text depends on the pieces, so the prepared-statement cache must
-        // not treat two different fragments as one.
-        out.unsafe_to_cache_prepared();
+        // Safe to cache as prepared: diesel keys a statement with no static
+        // query id by its SQL text (and bind types), and every value here is
+        // bound, so one text is one statement. The texts a list makes are as
+        // many as its combinations of filters and sorts.
         for piece in &self.pieces {
             match piece {
                 Piece::Sql(s) => out.push_sql(s),
@@ -139,8 +140,43 @@ impl QueryId for DynOrder {
 }
 impl QueryFragment<Pg> for DynOrder {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        out.unsafe_to_cache_prepared();
         out.push_sql(&self.0);
         Ok(())
     }
+}
+
+/// `EXPLAIN (FORMAT JSON)` of a query, with the query's own bound values.
+struct Explain<Q>(Q);
+
+impl<Q> QueryId for Explain<Q> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q> diesel::query_builder::Query for Explain<Q> {
+    type SqlType = diesel::sql_types::Json;
+}
+
+impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for Explain<Q> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("EXPLAIN (FORMAT JSON) ");
+        self.0.walk_ast(out.reborrow())
+    }
+}
+
+/// The planner's estimate of how many rows `query` returns (PostgreSQL's
+/// `Plan Rows` of its top node): what `Prefer: count=planned` answers.
+pub async fn planned_rows<Q>(
+    conn: &mut diesel_async::AsyncPgConnection,
+    query: Q,
+) -> QueryResult<i64>
+where
+    Q: QueryFragment<Pg> + QueryId + Send,
+{
+    let plan: serde_json::Value =
+        diesel_async::RunQueryDsl::get_result(Explain(query), conn).await?;
+    Ok(plan
+        .pointer("/0/Plan/Plan Rows")
+        .and_then(serde_json::Value::as_f64)
+        .map_or(0, |rows| rows.round() as i64))
 }

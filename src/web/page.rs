@@ -5,24 +5,38 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 
-use crate::store::listing::Page;
+use crate::store::listing::{Count, ListParams, ListSpec, Page};
+use crate::web::error::ApiResult;
+
+/// The count a request's `Prefer` header asks for (RFC 7240; the first of
+/// `count=exact` and `count=planned` wins, other preferences are ignored).
+pub fn count_preference(req: &HttpRequest) -> Option<Count> {
+    req.headers()
+        .get_all("prefer")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .find_map(|p| match p.trim() {
+            "count=exact" => Some(Count::Exact),
+            "count=planned" => Some(Count::Planned),
+            _ => None,
+        })
+}
+
+/// A list request: its query string checked against `spec`, and the count
+/// its `Prefer` header asks for.
+pub fn list_params(req: &HttpRequest, spec: ListSpec) -> ApiResult<ListParams> {
+    let mut p = ListParams::parse(req.query_string(), spec)?;
+    p.count = count_preference(req);
+    Ok(p)
+}
 
 impl<T: Serialize> Page<T> {
     /// The `200 OK` response, with a `Link: <...>; rel="next"` header when
-    /// there is a next page.
+    /// there is a next page and `Preference-Applied` when a count was made.
     pub fn respond(&self, req: &HttpRequest) -> HttpResponse {
         let mut res = HttpResponse::Ok();
-        // Every list counts exactly today, so any count asked for is exact.
-        let count_asked = req
-            .headers()
-            .get("prefer")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| {
-                v.split(',')
-                    .any(|p| matches!(p.trim(), "count=exact" | "count=planned"))
-            });
-        if count_asked {
-            res.insert_header(("preference-applied", "count=exact"));
+        if let Some(count) = self.counted {
+            res.insert_header(("preference-applied", count.as_str()));
         }
         if let Some(cursor) = &self.next_cursor {
             let mut pairs: Vec<(String, String)> =
@@ -63,8 +77,11 @@ macro_rules! page_schema {
             pub items: Vec<$item>,
             /// Pass as `cursor` to get the next page; null on the last page.
             pub next_cursor: Option<String>,
-            /// How many records match the filters, on all pages.
-            pub total: i64,
+            /// How many records match the filters, on all pages: exact with
+            /// `Prefer: count=exact`, the planner's estimate with
+            /// `Prefer: count=planned`, and null (no count made) without.
+            #[schema(required = true)]
+            pub total: Option<i64>,
         }
     };
 }

@@ -443,6 +443,12 @@ impl<'a> Req<'a> {
         self.header("if-match", etag)
     }
 
+    /// Asks a list for its exact `total` (`Prefer: count=exact`); without
+    /// it a list counts nothing and answers `total: null`.
+    pub fn counted(self) -> Self {
+        self.header("prefer", "count=exact")
+    }
+
     pub async fn send(self) -> Res {
         let method = self.method.clone();
         let mut req = self

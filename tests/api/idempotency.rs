@@ -33,10 +33,16 @@ async fn a_retry_with_the_same_key_and_body_answers_the_first_response_and_creat
     let list = app
         .get("/api/v1/organisations")
         .with_role(Role::Viewer)
+        .counted()
         .send()
         .await;
     assert_eq!(list.body["total"], 1);
-    let audit = app.get("/api/v1/audit").with_role(Role::Admin).send().await;
+    let audit = app
+        .get("/api/v1/audit")
+        .with_role(Role::Admin)
+        .counted()
+        .send()
+        .await;
     assert_eq!(audit.body["total"], 1);
 }
 
@@ -62,6 +68,7 @@ async fn the_same_key_with_another_body_is_a_422() {
     let list = app
         .get("/api/v1/organisations")
         .with_role(Role::Viewer)
+        .counted()
         .send()
         .await;
     assert_eq!(list.body["total"], 1);

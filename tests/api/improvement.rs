@@ -30,7 +30,7 @@ fn ref_codes(refs: &Value) -> Vec<String> {
 }
 
 async fn get(app: &TestApp, path: &str) -> Res {
-    let res = app.get(path).with_role(Role::Viewer).send().await;
+    let res = app.get(path).with_role(Role::Viewer).counted().send().await;
     res.expect(200);
     res
 }
@@ -210,6 +210,7 @@ async fn improvement_area_filters() {
     let list = |q: String| async move {
         app.get(&format!("/api/v1/improvement-areas?{q}&limit=100"))
             .with_role(Role::Viewer)
+            .counted()
             .send()
             .await
     };
@@ -271,6 +272,7 @@ async fn improvement_action_filters() {
     let list = |q: String| async move {
         app.get(&format!("/api/v1/improvement-actions?{q}&limit=500"))
             .with_role(Role::Viewer)
+            .counted()
             .send()
             .await
     };
@@ -378,6 +380,7 @@ async fn overdue_actions_as_of_a_day() {
     let list = |q: &'static str| async move {
         app.get(&format!("/api/v1/improvement-actions?{q}&limit=500"))
             .with_role(Role::Viewer)
+            .counted()
             .send()
             .await
     };

@@ -197,6 +197,7 @@ async fn only_editors_and_admins_create_change_archive_and_restore_indicators() 
     let list = app
         .get("/api/v1/indicators")
         .with_role(Role::Viewer)
+        .counted()
         .send()
         .await;
     assert_eq!(list.body["total"], 0);
@@ -278,6 +279,7 @@ async fn indicators_filter_by_their_fields() {
             let res = app
                 .get(&format!("/api/v1/indicators?{q}"))
                 .with_role(Role::Viewer)
+                .counted()
                 .send()
                 .await;
             res.expect(200);
@@ -299,6 +301,7 @@ async fn indicators_filter_by_their_fields() {
     let res = app
         .get(&format!("/api/v1/indicators?lead_organisation_id={ss}"))
         .with_role(Role::Viewer)
+        .counted()
         .send()
         .await;
     assert_eq!(res.body["total"], 21);
@@ -431,6 +434,7 @@ async fn editors_set_replace_and_remove_targets_per_period() {
     let list = app
         .get(&format!("/api/v1/indicators/{id}/targets"))
         .with_role(Role::Viewer)
+        .counted()
         .send()
         .await;
     assert_eq!(list.body["total"], 0);
@@ -439,6 +443,7 @@ async fn editors_set_replace_and_remove_targets_per_period() {
             "/api/v1/indicators/{id}/targets?include_archived=true"
         ))
         .with_role(Role::Viewer)
+        .counted()
         .send()
         .await;
     assert_eq!(list.body["total"], 1);
@@ -529,6 +534,7 @@ async fn contributors_of_the_lead_organisation_record_values_others_may_not() {
         let res = app
             .get(&format!("/api/v1/indicators/values/{value_id}/history"))
             .with_role(role)
+            .counted()
             .send()
             .await;
         res.expect(200);
@@ -605,6 +611,7 @@ async fn values_are_checked_and_keyed_by_series_breakdown_and_period() {
             let res = app
                 .get(&format!("{base}?{q}"))
                 .with_role(Role::Viewer)
+                .counted()
                 .send()
                 .await;
             res.expect(200);
@@ -676,6 +683,7 @@ async fn commentary_is_written_by_the_lead_organisation_per_period() {
     let list = app
         .get(&format!("/api/v1/indicators/{id}/commentary"))
         .with_role(Role::Viewer)
+        .counted()
         .send()
         .await;
     list.expect(200);
@@ -693,6 +701,7 @@ async fn value_count(app: &TestApp) -> i64 {
     let res = app
         .get("/api/v1/indicators/values")
         .with_role(Role::Viewer)
+        .counted()
         .send()
         .await;
     res.expect(200);
@@ -870,6 +879,7 @@ NI59,FY2009-10-Q2,area,,91.5,\n"
     let res = app
         .get("/api/v1/indicators/values?series=national")
         .with_role(Role::Viewer)
+        .counted()
         .send()
         .await;
     res.expect(200);
@@ -890,6 +900,7 @@ async fn the_demo_loads_every_indicator_and_measure_once() {
     let all = app
         .get("/api/v1/indicators/values?limit=1")
         .with_role(Role::Viewer)
+        .counted()
         .send()
         .await;
     assert_eq!(all.body["total"], 174);
@@ -930,6 +941,7 @@ async fn the_demo_loads_every_indicator_and_measure_once() {
     let values = app
         .get(&format!("/api/v1/indicators/{ni59}/values"))
         .with_role(Role::Viewer)
+        .counted()
         .send()
         .await;
     assert_eq!(values.body["total"], 1);
@@ -951,6 +963,7 @@ async fn the_demo_loads_every_indicator_and_measure_once() {
             "/api/v1/indicators/{om16}/values?breakdown=Care%20leavers"
         ))
         .with_role(Role::Viewer)
+        .counted()
         .send()
         .await;
     assert_eq!(res.body["total"], 3);
@@ -962,6 +975,7 @@ async fn the_demo_loads_every_indicator_and_measure_once() {
             "/api/v1/indicators/{om25}/values?series=statistical_neighbours"
         ))
         .with_role(Role::Viewer)
+        .counted()
         .send()
         .await;
     assert_eq!(res.body["total"], 5);
@@ -986,6 +1000,7 @@ async fn a_retried_import_with_an_idempotency_key_writes_once() {
     let audit = app
         .get("/api/v1/audit?action=value&limit=500")
         .with_role(Role::Admin)
+        .counted()
         .send()
         .await;
     assert_eq!(audit.body["total"], 4);
@@ -1093,7 +1108,7 @@ async fn lists_say_which_count_they_made() {
     let res = app
         .get("/api/v1/indicators")
         .with_role(Role::Viewer)
-        .header("prefer", "count=exact")
+        .counted()
         .send()
         .await;
     res.expect(200);

@@ -21,7 +21,7 @@ async fn inspection_id(app: &TestApp, code: &str) -> String {
 }
 
 async fn get(app: &TestApp, path: &str) -> Res {
-    let res = app.get(path).with_role(Role::Viewer).send().await;
+    let res = app.get(path).with_role(Role::Viewer).counted().send().await;
     res.expect(200);
     res
 }
@@ -191,6 +191,7 @@ async fn recommendation_filters() {
     let list = |q: String| async move {
         app.get(&format!("/api/v1/recommendations?{q}"))
             .with_role(Role::Viewer)
+            .counted()
             .send()
             .await
     };

@@ -30,6 +30,7 @@ async fn the_demo_links_indicators_to_their_objectives_and_priorities() {
     let res = app
         .get(&format!("/api/v1/objectives/{id}/indicators?limit=100"))
         .with_role(Role::Viewer)
+        .counted()
         .send()
         .await;
     res.expect(200);
@@ -84,6 +85,7 @@ async fn the_demo_links_indicators_to_their_objectives_and_priorities() {
             ambition["id"].as_str().unwrap()
         ))
         .with_role(Role::Viewer)
+        .counted()
         .send()
         .await;
     assert!(

@@ -91,7 +91,12 @@ async fn descending_and_multi_field_sorts_page_consistently() {
             Some(c) => format!("/api/v1/organisations?sort=kind,-code&limit=2&cursor={c}"),
             None => "/api/v1/organisations?sort=kind,-code&limit=2".into(),
         };
-        let res = app.get(&path).with_role(Role::Viewer).send().await;
+        let res = app
+            .get(&path)
+            .with_role(Role::Viewer)
+            .counted()
+            .send()
+            .await;
         res.expect(200);
         assert_eq!(res.body["total"], 5);
         all.extend(codes(&res));
@@ -123,6 +128,7 @@ async fn filters_narrow_the_list_and_the_total() {
     let get = |q: &str| {
         app.get(&format!("/api/v1/organisations?{q}"))
             .with_role(Role::Viewer)
+            .counted()
             .send()
     };
     let res = get("kind=health_body").await;
@@ -216,4 +222,56 @@ async fn a_list_is_a_fixed_number_of_queries_whatever_its_length() {
     let large = count_for(500).await;
     assert_eq!(small, large, "the same statements for 1 row as for 32");
     assert!(large <= 4, "pool check, count, page and parents: {large}");
+}
+
+/// Counting is on request, as PostgREST does it: without `Prefer` a list
+/// runs no count and answers `total: null`; `count=exact` counts,
+/// `count=planned` asks the planner; `Preference-Applied` says which.
+#[actix_web::test]
+async fn a_list_counts_only_when_asked_exactly_or_by_the_planner() {
+    let app = TestApp::spawn_with_demo().await;
+    app.warm_up().await;
+    let statements = |prefer: Option<&'static str>| {
+        let app = &app;
+        async move {
+            let before = app.queries();
+            let mut req = app
+                .get("/api/v1/milestones?limit=5")
+                .with_role(Role::Viewer);
+            if let Some(p) = prefer {
+                req = req.header("prefer", p);
+            }
+            let res = req.send().await;
+            res.expect(200);
+            (res, app.queries() - before)
+        }
+    };
+    let (plain, uncounted) = statements(None).await;
+    assert!(plain.body["total"].is_null());
+    assert!(plain.header("preference-applied").is_none());
+
+    let (exact, counted) = statements(Some("count=exact")).await;
+    assert_eq!(exact.body["total"], 45);
+    assert_eq!(
+        exact.header("preference-applied").as_deref(),
+        Some("count=exact")
+    );
+    assert_eq!(counted, uncounted + 1, "one statement more: the count");
+
+    let (planned, estimated) = statements(Some("return=minimal, count=planned")).await;
+    assert!(
+        planned.body["total"].as_i64().is_some_and(|n| n > 0),
+        "{}",
+        planned.text
+    );
+    assert_eq!(
+        planned.header("preference-applied").as_deref(),
+        Some("count=planned")
+    );
+    assert_eq!(estimated, uncounted + 1);
+    assert_eq!(planned.body["items"], plain.body["items"]);
+
+    // A preference the service does not know is ignored (RFC 7240).
+    let (other, _) = statements(Some("count=none")).await;
+    assert!(other.body["total"].is_null());
 }

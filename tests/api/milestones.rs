@@ -65,6 +65,7 @@ async fn the_demo_has_45_milestones_exactly_as_planned() {
     let res = app
         .get("/api/v1/milestones?limit=500")
         .with_role(Role::Viewer)
+        .counted()
         .send()
         .await;
     res.expect(200);
@@ -90,6 +91,7 @@ async fn the_demo_has_45_milestones_exactly_as_planned() {
             ss1["id"].as_str().unwrap()
         ))
         .with_role(Role::Viewer)
+        .counted()
         .send()
         .await;
     assert_eq!(res.body["total"], 12);
@@ -372,6 +374,7 @@ async fn updates_are_validated_and_change_nothing_when_refused() {
             m["id"].as_str().unwrap()
         ))
         .with_role(Role::Viewer)
+        .counted()
         .send()
         .await;
     assert_eq!(updates.body["total"], 0);
@@ -482,6 +485,7 @@ async fn milestone_writes_role_matrix_and_validation() {
     let res = app
         .get("/api/v1/milestones?code=SS1-0910-7")
         .with_role(Role::Viewer)
+        .counted()
         .send()
         .await;
     assert_eq!(res.body["total"], 0);
@@ -510,6 +514,7 @@ async fn milestone_filters_and_sorts() {
     let get = |q: String| async move {
         app.get(&format!("/api/v1/milestones?{q}"))
             .with_role(Role::Viewer)
+            .counted()
             .send()
             .await
     };

@@ -46,6 +46,7 @@ async fn the_demo_has_four_service_objectives_with_their_risks_and_fourteen_prom
     let res = app
         .get("/api/v1/objectives?kind=promise&limit=100")
         .with_role(Role::Viewer)
+        .counted()
         .send()
         .await;
     assert_eq!(res.body["total"], 14);
@@ -62,6 +63,7 @@ async fn the_demo_has_four_service_objectives_with_their_risks_and_fourteen_prom
     let risks = app
         .get(&format!("/api/v1/objectives/{ss2_id}/risks"))
         .with_role(Role::Viewer)
+        .counted()
         .send()
         .await;
     risks.expect(200);
@@ -79,6 +81,7 @@ async fn objective_filters() {
     let get = |q: String| async move {
         app.get(&format!("/api/v1/objectives?{q}"))
             .with_role(Role::Viewer)
+            .counted()
             .send()
             .await
     };
@@ -292,7 +295,12 @@ async fn risk_register_writes() {
         .send()
         .await
         .expect(200);
-    let res = app.get(&path).with_role(Role::Viewer).send().await;
+    let res = app
+        .get(&path)
+        .with_role(Role::Viewer)
+        .counted()
+        .send()
+        .await;
     assert_eq!(res.body["total"], 0);
     app.get(&format!(
         "/api/v1/objectives/{}/risks",

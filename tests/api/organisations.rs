@@ -198,6 +198,7 @@ async fn a_duplicate_code_is_409_and_writes_nothing() {
     let list = app
         .get("/api/v1/organisations")
         .with_role(Role::Viewer)
+        .counted()
         .send()
         .await;
     assert_eq!(list.body["total"], 1, "and no row");
@@ -410,6 +411,7 @@ async fn archiving_hides_and_restoring_brings_back() {
     let list = app
         .get("/api/v1/organisations")
         .with_role(Role::Viewer)
+        .counted()
         .send()
         .await;
     assert_eq!(list.body["total"], 1);
@@ -417,6 +419,7 @@ async fn archiving_hides_and_restoring_brings_back() {
     let list = app
         .get("/api/v1/organisations?include_archived=true")
         .with_role(Role::Viewer)
+        .counted()
         .send()
         .await;
     assert_eq!(list.body["total"], 2);
@@ -523,6 +526,7 @@ async fn every_change_is_in_the_record_history_and_the_audit_trail() {
             "/api/v1/audit?entity_type=organisation&entity_id={id}&action=update"
         ))
         .with_role(Role::Editor)
+        .counted()
         .send()
         .await;
     res.expect(200);
@@ -530,18 +534,21 @@ async fn every_change_is_in_the_record_history_and_the_audit_trail() {
     let res = app
         .get("/api/v1/audit?actor_sub=nobody")
         .with_role(Role::Admin)
+        .counted()
         .send()
         .await;
     assert_eq!(res.body["total"], 0);
     let res = app
         .get("/api/v1/audit?from=2000-01-01&to=2999-12-31")
         .with_role(Role::Admin)
+        .counted()
         .send()
         .await;
     assert_eq!(res.body["total"], 4);
     let res = app
         .get("/api/v1/audit?from=2999-01-01")
         .with_role(Role::Admin)
+        .counted()
         .send()
         .await;
     assert_eq!(res.body["total"], 0);

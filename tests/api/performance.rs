@@ -169,6 +169,7 @@ async fn the_report_gives_every_indicators_status_and_filters_by_rag() {
     let res = app
         .get("/api/v1/performance?period=FY2009-10-Q1")
         .with_role(Role::Viewer)
+        .counted()
         .send()
         .await;
     res.expect(200);
@@ -183,6 +184,7 @@ async fn the_report_gives_every_indicators_status_and_filters_by_rag() {
     let res = app
         .get("/api/v1/performance?period=FY2009-10-Q1&rag=red,amber&key=false")
         .with_role(Role::Viewer)
+        .counted()
         .send()
         .await;
     res.expect(200);
@@ -192,6 +194,7 @@ async fn the_report_gives_every_indicators_status_and_filters_by_rag() {
     let res = app
         .get("/api/v1/indicators?period=FY2009-10-Q3&rag=red,amber")
         .with_role(Role::Viewer)
+        .counted()
         .send()
         .await;
     res.expect(200);

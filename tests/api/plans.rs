@@ -149,6 +149,7 @@ async fn plan_filters() {
     let get = |q: &str| {
         app.get(&format!("/api/v1/plans?{q}"))
             .with_role(Role::Viewer)
+            .counted()
             .send()
     };
     assert_eq!(
@@ -181,12 +182,14 @@ async fn priorities_demo_filters_and_writes() {
     let res = app
         .get("/api/v1/priorities?limit=500")
         .with_role(Role::Viewer)
+        .counted()
         .send()
         .await;
     assert_eq!(res.body["total"], 63);
     let res = app
         .get("/api/v1/priorities?set=corporate_area_of_focus")
         .with_role(Role::Viewer)
+        .counted()
         .send()
         .await;
     assert_eq!(res.body["total"], 39);
@@ -215,6 +218,7 @@ async fn priorities_demo_filters_and_writes() {
     let res = app
         .get("/api/v1/priorities?q=looked%20after")
         .with_role(Role::Viewer)
+        .counted()
         .send()
         .await;
     assert!(res.body["total"].as_i64().unwrap() >= 1);
@@ -281,6 +285,7 @@ async fn priorities_demo_filters_and_writes() {
     let audit: Value = app
         .get(&format!("{item}/history"))
         .with_role(Role::Viewer)
+        .counted()
         .send()
         .await
         .body;

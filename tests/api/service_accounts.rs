@@ -61,6 +61,7 @@ async fn only_admins_manage_service_accounts() {
     let res = app
         .get("/api/v1/service-accounts")
         .with_role(Role::Admin)
+        .counted()
         .send()
         .await;
     res.expect(200);
@@ -201,6 +202,7 @@ async fn wrong_unknown_or_archived_credentials_are_401() {
     let list = app
         .get("/api/v1/service-accounts")
         .with_role(Role::Admin)
+        .counted()
         .send()
         .await;
     assert_eq!(list.body["total"], 0);
@@ -288,6 +290,7 @@ async fn a_replayed_creation_does_not_show_the_secret_again() {
     let list = app
         .get("/api/v1/service-accounts")
         .with_role(Role::Admin)
+        .counted()
         .send()
         .await;
     assert_eq!(list.body["total"], 1, "the retry created nothing");

@@ -260,7 +260,7 @@ pub async fn list_improvement_actions(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     user.require(Role::Viewer)?;
-    let mut p = ListParams::parse(req.query_string(), ACTIONS)?;
+    let mut p = crate::web::page::list_params(&req, ACTIONS)?;
     let as_of = match p.filter("as_of") {
         Some(d) => parse_date("as_of", d)?,
         None => today(),

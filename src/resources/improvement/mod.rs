@@ -31,8 +31,7 @@ use crate::store::improvement::{
 };
 use crate::store::inspections::recommendation_queries;
 use crate::store::listing::{
-    parse_bool, parse_date, Filter, FilterKind, ListParams, ListSpec, ManualType, SortField,
-    SortType,
+    parse_bool, parse_date, Filter, FilterKind, ListSpec, ManualType, SortField, SortType,
 };
 use crate::store::progress::Deliverable;
 use crate::web::auth::{AuthUser, Role};
@@ -385,7 +384,7 @@ pub async fn list_improvement_areas(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     user.require(Role::Viewer)?;
-    let p = ListParams::parse(req.query_string(), AREAS)?;
+    let p = crate::web::page::list_params(&req, AREAS)?;
     let mut conn = state.conn().await?;
     let (rows, total) = area_queries::list(&mut conn, &p).await?;
     let items = area_dtos(&mut conn, rows).await?;

@@ -155,7 +155,7 @@ pub async fn indicators_response(
     state: &AppState,
     extra: Option<DynSql>,
 ) -> ApiResult<HttpResponse> {
-    let mut p = ListParams::parse(req.query_string(), LIST)?;
+    let mut p = crate::web::page::list_params(req, LIST)?;
     if let Some(cond) = extra {
         p.add_condition(cond);
     }

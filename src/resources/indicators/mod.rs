@@ -28,9 +28,7 @@ use crate::resources::organisations::OrganisationRef;
 use crate::resources::priorities::{PriorityRef, PrioritySet};
 use crate::resources::write::{self, Record};
 use crate::store::indicators::{self as db, IndicatorChanges, IndicatorRow, NewIndicatorRow};
-use crate::store::listing::{
-    Filter, FilterKind, ListParams, ListSpec, ManualType, SortField, SortType,
-};
+use crate::store::listing::{Filter, FilterKind, ListSpec, ManualType, SortField, SortType};
 use crate::store::organisations as orgs;
 use crate::store::sql::DynSql;
 use crate::web::auth::{AuthUser, Role};

@@ -146,7 +146,7 @@ pub async fn list_judgements(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     user.require(Role::Viewer)?;
-    let mut p = ListParams::parse(req.query_string(), JUDGEMENTS)?;
+    let mut p = crate::web::page::list_params(&req, JUDGEMENTS)?;
     p.add_condition(
         DynSql::raw("judgements.inspection_id = ")
             .bind(id.to_string())

@@ -20,7 +20,7 @@ use crate::store::inspections::{
     JudgementRow, NewInspectionRow, NewJudgementRow, NewRecommendationRow, RecommendationChanges,
     RecommendationRow,
 };
-use crate::store::listing::{Filter, FilterKind, ListParams, ListSpec, SortField, SortType};
+use crate::store::listing::{Filter, FilterKind, ListSpec, SortField, SortType};
 use crate::store::sql::DynSql;
 use crate::web::auth::{AuthUser, Role};
 use crate::web::error::not_found;
@@ -260,7 +260,7 @@ pub async fn list_inspections(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     user.require(Role::Viewer)?;
-    let p = ListParams::parse(req.query_string(), INSPECTIONS)?;
+    let p = crate::web::page::list_params(&req, INSPECTIONS)?;
     let mut conn = state.conn().await?;
     let (rows, total) = db::list(&mut conn, &p).await?;
     let items = rows

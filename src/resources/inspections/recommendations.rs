@@ -181,7 +181,7 @@ pub async fn list_recommendations(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     user.require(Role::Viewer)?;
-    let p = ListParams::parse(req.query_string(), RECOMMENDATIONS)?;
+    let p = crate::web::page::list_params(&req, RECOMMENDATIONS)?;
     let mut conn = state.conn().await?;
     let (rows, total) = recommendation_queries::list(&mut conn, &p).await?;
     let items = recommendation_dtos(&mut conn, rows).await?;

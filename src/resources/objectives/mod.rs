@@ -452,7 +452,7 @@ pub async fn list_objectives(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     user.require(Role::Viewer)?;
-    let mut p = ListParams::parse(req.query_string(), LIST)?;
+    let mut p = crate::web::page::list_params(&req, LIST)?;
     filter_by_bands(
         &mut p,
         [

@@ -183,7 +183,7 @@ pub async fn list_risks(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     user.require(Role::Viewer)?;
-    let mut p = ListParams::parse(req.query_string(), REGISTER)?;
+    let mut p = crate::web::page::list_params(&req, REGISTER)?;
     filter_by_bands(
         &mut p,
         [
@@ -229,7 +229,7 @@ pub async fn list_objective_risks(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     user.require(Role::Viewer)?;
-    let mut p = ListParams::parse(req.query_string(), RISKS)?;
+    let mut p = crate::web::page::list_params(&req, RISKS)?;
     p.add_condition(
         DynSql::raw("risks.objective_id = ")
             .bind(id.to_string())

@@ -122,7 +122,7 @@ pub async fn list_indicator_commentary(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     user.require(Role::Viewer)?;
-    let mut p = ListParams::parse(req.query_string(), COMMENTARY)?;
+    let mut p = crate::web::page::list_params(&req, COMMENTARY)?;
     let mut conn = state.conn().await?;
     let row = find_row(&mut conn, *id).await?;
     p.add_condition(

@@ -125,7 +125,7 @@ pub async fn list_indicator_targets(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     user.require(Role::Viewer)?;
-    let mut p = ListParams::parse(req.query_string(), TARGETS)?;
+    let mut p = crate::web::page::list_params(&req, TARGETS)?;
     let mut conn = state.conn().await?;
     let row = find_row(&mut conn, *id).await?;
     p.add_condition(

@@ -498,6 +498,7 @@ pub async fn list_indicator_values(
 ) -> ApiResult<HttpResponse> {
     user.require(Role::Viewer)?;
     let mut p = value_params(req.query_string())?;
+    p.count = crate::web::page::count_preference(&req);
     let mut conn = state.conn().await?;
     let row = find_row(&mut conn, *id).await?;
     p.add_condition(
@@ -554,7 +555,8 @@ pub async fn list_values(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     user.require(Role::Viewer)?;
-    let p = value_params(req.query_string())?;
+    let mut p = value_params(req.query_string())?;
+    p.count = crate::web::page::count_preference(&req);
     let mut conn = state.conn().await?;
     if !wants_csv(&req) {
         return value_page(&req, &mut conn, &p).await;
