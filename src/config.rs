@@ -64,6 +64,8 @@ pub struct Config {
     pub statement_timeout: Duration,
     pub lock_timeout: Duration,
     pub shutdown_grace: Duration,
+    /// Largest body `POST /indicators/values/import` reads (every other body: 1 MiB).
+    pub import_max_bytes: usize,
     /// `POST /auth/token` attempts allowed a minute, per client id and per address.
     pub auth_rate_per_client: u32,
     pub auth_rate_per_address: u32,
@@ -171,6 +173,7 @@ impl Config {
             )?),
             lock_timeout: Duration::from_millis(parse_var("DB_LOCK_TIMEOUT_MS", 5_000u64)?),
             shutdown_grace: Duration::from_secs(parse_var("SHUTDOWN_GRACE_SECONDS", 30u64)?),
+            import_max_bytes: parse_var("IMPORT_MAX_BYTES", 32 * 1024 * 1024usize)?,
             auth_rate_per_client: parse_var("AUTH_RATE_PER_CLIENT", 10u32)?,
             auth_rate_per_address: parse_var("AUTH_RATE_PER_ADDRESS", 30u32)?,
             jwt,

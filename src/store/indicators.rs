@@ -307,7 +307,7 @@ pub async fn list_targets(
 }
 
 /// A value (observation) as stored.
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = indicator_values, check_for_backend(diesel::pg::Pg))]
 pub struct ValueRow {
     pub id: Uuid,
@@ -349,8 +349,12 @@ pub async fn find_values(
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-    let periods: Vec<String> = keys.iter().map(|k| k.3.clone()).collect();
+    let mut ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut periods: Vec<&str> = keys.iter().map(|k| k.3.as_str()).collect();
+    periods.sort_unstable();
+    periods.dedup();
     let rows: Vec<ValueRow> = indicator_values::table
         .filter(indicator_values::indicator_id.eq_any(&ids))
         .filter(indicator_values::period.eq_any(&periods))
@@ -360,14 +364,91 @@ pub async fn find_values(
         .for_update()
         .load(conn)
         .await?;
+    // The query finds every value of those indicators in those periods; an
+    // import of 100,000 rows needs the exact keys picked out in linear time.
+    let wanted: std::collections::HashSet<(Uuid, &str, Option<&str>, &str)> = keys
+        .iter()
+        .map(|k| (k.0, k.1.as_str(), k.2.as_deref(), k.3.as_str()))
+        .collect();
     Ok(rows
         .into_iter()
         .filter(|r| {
-            keys.iter().any(|k| {
-                k.0 == r.indicator_id && k.1 == r.series && k.2 == r.breakdown && k.3 == r.period
-            })
+            wanted.contains(&(
+                r.indicator_id,
+                r.series.as_str(),
+                r.breakdown.as_deref(),
+                r.period.as_str(),
+            ))
         })
         .collect())
+}
+
+/// Inserts many values in one statement (each with its id), for imports:
+/// one round trip whatever the number of rows.
+pub async fn insert_values(
+    conn: &mut AsyncPgConnection,
+    rows: &[(Uuid, ValueWrite<'_>)],
+) -> QueryResult<Vec<ValueRow>> {
+    use diesel::sql_types::{Array, Date, Float8, Nullable, Text, Uuid as SqlUuid};
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    diesel::sql_query(
+        "INSERT INTO indicator_values (id, indicator_id, period, period_starts_on, period_ends_on, \
+         series, breakdown, value, numerator, denominator, status, note) \
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::date[], $5::date[], \
+         $6::text[], $7::text[], $8::float8[], $9::float8[], $10::float8[], $11::text[], $12::text[]) \
+         RETURNING *",
+    )
+    .bind::<Array<SqlUuid>, _>(rows.iter().map(|r| r.0).collect::<Vec<_>>())
+    .bind::<Array<SqlUuid>, _>(rows.iter().map(|r| r.1.indicator_id).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(rows.iter().map(|r| r.1.period.code.as_str()).collect::<Vec<_>>())
+    .bind::<Array<Date>, _>(rows.iter().map(|r| r.1.period.starts_on).collect::<Vec<_>>())
+    .bind::<Array<Date>, _>(rows.iter().map(|r| r.1.period.ends_on).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(rows.iter().map(|r| r.1.series).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(rows.iter().map(|r| r.1.breakdown).collect::<Vec<_>>())
+    .bind::<Array<Float8>, _>(rows.iter().map(|r| r.1.value).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Float8>>, _>(rows.iter().map(|r| r.1.numerator).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Float8>>, _>(rows.iter().map(|r| r.1.denominator).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(rows.iter().map(|r| r.1.status).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(rows.iter().map(|r| r.1.note).collect::<Vec<_>>())
+    .load(conn)
+    .await
+}
+
+/// Replaces many stored values in one statement, each only at the version
+/// it was read at. Fewer rows back than given means one changed meanwhile:
+/// [`diesel::result::Error::NotFound`].
+pub async fn update_values(
+    conn: &mut AsyncPgConnection,
+    rows: &[(&ValueRow, ValueWrite<'_>)],
+) -> QueryResult<Vec<ValueRow>> {
+    use diesel::sql_types::{Array, Float8, Integer, Nullable, Text, Uuid as SqlUuid};
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let updated: Vec<ValueRow> = diesel::sql_query(
+        "UPDATE indicator_values AS v SET value = u.value, numerator = u.numerator, \
+         denominator = u.denominator, status = u.status, note = u.note, \
+         version = v.version + 1, updated_at = now() \
+         FROM unnest($1::uuid[], $2::int4[], $3::float8[], $4::float8[], $5::float8[], \
+         $6::text[], $7::text[]) AS u(id, version, value, numerator, denominator, status, note) \
+         WHERE v.id = u.id AND v.version = u.version \
+         RETURNING v.*",
+    )
+    .bind::<Array<SqlUuid>, _>(rows.iter().map(|r| r.0.id).collect::<Vec<_>>())
+    .bind::<Array<Integer>, _>(rows.iter().map(|r| r.0.version).collect::<Vec<_>>())
+    .bind::<Array<Float8>, _>(rows.iter().map(|r| r.1.value).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Float8>>, _>(rows.iter().map(|r| r.1.numerator).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Float8>>, _>(rows.iter().map(|r| r.1.denominator).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(rows.iter().map(|r| r.1.status).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(rows.iter().map(|r| r.1.note).collect::<Vec<_>>())
+    .load(conn)
+    .await?;
+    if updated.len() != rows.len() {
+        return Err(diesel::result::Error::NotFound);
+    }
+    Ok(updated)
 }
 
 pub async fn find_value(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<ValueRow> {

@@ -17,6 +17,34 @@ use crate::web::error::{ApiError, ApiResult};
 /// Largest request body accepted.
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
+/// The path whose body may be larger than [`BODY_LIMIT`]: the bulk import,
+/// up to `IMPORT_MAX_BYTES`.
+pub const IMPORT_PATH: &str = "/api/v1/indicators/values/import";
+
+/// The largest body a request to `path` may send.
+pub fn body_limit(path: &str, config: &crate::config::Config) -> usize {
+    if path == IMPORT_PATH {
+        config.import_max_bytes
+    } else {
+        BODY_LIMIT
+    }
+}
+
+/// Reads a streamed body up to `limit` bytes: a 413 as soon as it passes
+/// the limit, without reading the rest into memory.
+pub async fn read_body(mut payload: web::Payload, limit: usize) -> ApiResult<web::Bytes> {
+    use futures_util::StreamExt;
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| ApiError::BadRequest("the body could not be read".into()))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
 /// The request's ids, set by the middleware: the server's own, and the
 /// `X-Request-Id` the client sent, if it was acceptable.
 #[derive(Debug, Clone, Default)]

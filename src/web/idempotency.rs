@@ -32,7 +32,6 @@ use tokio::sync::Mutex;
 use crate::store::idempotency as db;
 use crate::store::DbConn;
 use crate::web::error::ApiError;
-use crate::web::http::BODY_LIMIT;
 use crate::AppState;
 
 /// `Idempotency-Key`.
@@ -97,6 +96,7 @@ pub async fn idempotency(
     };
 
     // Read the body to fingerprint it, then hand it on unchanged.
+    let limit = crate::web::http::body_limit(req.path(), &state.config);
     let mut body = web::BytesMut::new();
     let mut payload = req.take_payload();
     while let Some(chunk) = payload.next().await {
@@ -109,8 +109,8 @@ pub async fn idempotency(
                 ))
             }
         };
-        if body.len() + chunk.len() > BODY_LIMIT {
-            return Ok(error(req, ApiError::PayloadTooLarge(BODY_LIMIT)));
+        if body.len() + chunk.len() > limit {
+            return Ok(error(req, ApiError::PayloadTooLarge(limit)));
         }
         body.extend_from_slice(&chunk);
     }

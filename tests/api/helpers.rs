@@ -160,6 +160,7 @@ pub fn config_for(database_url: String) -> Config {
         statement_timeout: Duration::from_secs(30),
         lock_timeout: Duration::from_secs(5),
         shutdown_grace: Duration::from_secs(30),
+        import_max_bytes: 32 * 1024 * 1024,
         auth_rate_per_client: 10,
         auth_rate_per_address: 1000,
         jwt: jwt_config(),
@@ -181,6 +182,11 @@ pub struct TestApp {
 impl TestApp {
     /// A fresh database (migrated, empty) and the app serving it.
     pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(|_| {}).await
+    }
+
+    /// A fresh database and app, with the configuration changed by `tweak`.
+    pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         let template = ensure_template().await;
         let name = format!("trustplan_test_{}", uuid::Uuid::new_v4().simple());
         let mut conn = admin_conn().await;
@@ -202,7 +208,9 @@ impl TestApp {
                 Err(e) => panic!("create test database: {e}"),
             }
         }
-        let mut app = TestApp::serve(config_for(runtime_url(&name)));
+        let mut config = config_for(runtime_url(&name));
+        tweak(&mut config);
+        let mut app = TestApp::serve(config);
         app.db_name = Some(name);
         app
     }

@@ -1124,3 +1124,128 @@ async fn lists_say_which_count_they_made() {
         .await;
     assert!(res.header("preference-applied").is_none());
 }
+
+/// A CSV of `rows` distinct values of NI59 (area and national series over
+/// forty quarters, then breakdowns), each `value`, over 1 MiB from 20,000 rows.
+fn big_csv(rows: usize, value: f64) -> String {
+    let mut csv = String::from("indicator_ref,period,series,breakdown,value,note\n");
+    for i in 0..rows {
+        let year = 2000 + (i / 4) % 10;
+        let quarter = i % 4 + 1;
+        let series = if (i / 40) % 2 == 0 {
+            "area"
+        } else {
+            "national"
+        };
+        let breakdown = i / 80;
+        csv.push_str(&format!(
+            "NI59,FY{year}-{:02}-Q{quarter},{series},sub-group number {breakdown:05},{value},bulk\n",
+            (year + 1) % 100
+        ));
+    }
+    csv
+}
+
+async fn audit_total(app: &TestApp) -> i64 {
+    let res = app
+        .get("/api/v1/audit?entity_type=indicator_value")
+        .with_role(Role::Admin)
+        .counted()
+        .send()
+        .await;
+    res.expect(200);
+    res.body["total"].as_i64().unwrap()
+}
+
+#[actix_web::test]
+async fn a_large_import_is_written_in_bulk_with_every_audit_entry() {
+    let (app, _) = app_with_indicator().await;
+    let csv = big_csv(20_000, 80.0);
+    assert!(
+        csv.len() > 1024 * 1024,
+        "over the 1 MiB limit of other bodies"
+    );
+    let before = app.queries();
+    let res = app
+        .post("/api/v1/indicators/values/import")
+        .with_role_at(Role::Contributor, "HBC-SS")
+        .raw("text/csv", csv)
+        .send()
+        .await;
+    res.expect(200);
+    let statements = app.queries() - before;
+    assert_eq!(res.body["created"], 20_000);
+    assert_eq!(res.body["results"][19_999]["line"], 20_001);
+    // A statement or two per row would be 20,000 or more.
+    assert!(statements <= 20, "{statements} statements for 20,000 rows");
+    assert_eq!(value_count(&app).await, 20_000);
+    assert_eq!(audit_total(&app).await, 20_000);
+
+    // Again with other figures: every row is replaced, each with its entry.
+    let res = app
+        .post("/api/v1/indicators/values/import")
+        .with_role(Role::Editor)
+        .raw("text/csv", big_csv(20_000, 81.5))
+        .send()
+        .await;
+    res.expect(200);
+    assert_eq!(res.body["replaced"], 20_000);
+    assert_eq!(value_count(&app).await, 20_000);
+    assert_eq!(audit_total(&app).await, 40_000);
+    let values = app
+        .get("/api/v1/indicators/values?period=FY2003-04-Q2&series=national")
+        .with_role(Role::Viewer)
+        .send()
+        .await;
+    values.expect(200);
+    let item = &values.body["items"][0];
+    assert_eq!(item["value"], 81.5);
+    assert_eq!(item["version"], 2);
+    let history = app
+        .get(&format!(
+            "/api/v1/audit?entity_type=indicator_value&entity_id={}",
+            item["id"].as_str().unwrap()
+        ))
+        .with_role(Role::Admin)
+        .send()
+        .await;
+    history.expect(200);
+    let entries = history.body["items"].as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    let replaced = entries
+        .iter()
+        .find(|e| !e["before"].is_null())
+        .expect("the replacement's entry");
+    assert_eq!(replaced["before"]["value"], 80.0);
+    assert_eq!(replaced["after"]["value"], 81.5);
+    assert_eq!(replaced["role"], "editor");
+}
+
+#[actix_web::test]
+async fn the_import_body_limit_is_import_max_bytes() {
+    let app = TestApp::spawn_with(|c| c.import_max_bytes = 2000).await;
+    let small = big_csv(10, 80.0);
+    let large = big_csv(100, 80.0);
+    assert!(small.len() < 2000 && large.len() > 2000);
+    for key in [None, Some("limit-check")] {
+        let mut req = app
+            .post("/api/v1/indicators/values/import?dry_run=true")
+            .with_role(Role::Editor);
+        if let Some(key) = key {
+            req = req.header("idempotency-key", key);
+        }
+        let res = req.raw("text/csv", large.clone()).send().await;
+        res.expect(413);
+        assert!(res.text.contains("payload_too_large"), "{}", res.text);
+        assert!(res.text.contains("2000 bytes"), "{}", res.text);
+    }
+    // Under the limit the same request is read (and refused for its rows:
+    // this database has no NI59).
+    let res = app
+        .post("/api/v1/indicators/values/import?dry_run=true")
+        .with_role(Role::Editor)
+        .raw("text/csv", small)
+        .send()
+        .await;
+    res.expect(422);
+}

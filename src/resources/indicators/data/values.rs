@@ -288,34 +288,6 @@ pub async fn put_indicator_value(
     Ok(upserted(created, location, &value))
 }
 
-pub(crate) async fn write_value(
-    conn: &mut AsyncPgConnection,
-    actor: &crate::web::http::Actor,
-    indicator: &IndicatorRow,
-    existing: Option<&ValueRow>,
-    w: &ValueWrite<'_>,
-) -> ApiResult<(IndicatorValue, bool)> {
-    let before = existing
-        .cloned()
-        .map(|r| IndicatorValue::from_row(r, &indicator.code))
-        .transpose()?;
-    let row = db::upsert_value(conn, existing, w)
-        .await
-        .map_err(write::changed_meanwhile)?;
-    let after = IndicatorValue::from_row(row, &indicator.code)?;
-    audit::record(
-        conn,
-        actor,
-        "value",
-        "indicator_value",
-        after.id,
-        before.as_ref(),
-        Some(&after),
-    )
-    .await?;
-    Ok((after, existing.is_none()))
-}
-
 pub(crate) const VALUES: ListSpec = ListSpec {
     table: "indicator_values",
     filters: &[
