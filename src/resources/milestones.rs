@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::domain::deliverable::{is_overdue, today, DeliverableStatus};
 use crate::domain::period::{Period, PeriodType};
 use crate::resources::objectives::{objective_refs, ObjectiveRef};
-use crate::resources::organisations::{check_org_ids, org_refs, OrganisationRef};
+use crate::resources::organisations::{check_org_ids, OrganisationRef};
 use crate::resources::progress::{self, ProgressUpdate, ProgressUpdatePage};
 use crate::resources::write::{self, Record};
 use crate::store::listing::{
@@ -82,10 +82,10 @@ impl Record for Milestone {
     const ENTITY: &'static str = "milestone";
 
     async fn load(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Self> {
-        let row = db::find(conn, id)
+        let row = db::find_embedded(conn, id)
             .await
             .map_err(|e| not_found(e, "milestone", id))?;
-        Ok(to_dtos(conn, vec![row], today()).await?.remove(0))
+        with_refs(row, today())
     }
 
     fn is_archived(&self) -> bool {
@@ -93,55 +93,82 @@ impl Record for Milestone {
     }
 }
 
-/// Turns rows into the API shape: three queries whatever the number of rows.
+/// Turns rows into the API shape: one query for what they refer to,
+/// whatever the number of rows (for rows that did not come with it).
 pub(crate) async fn to_dtos(
     conn: &mut AsyncPgConnection,
     rows: Vec<MilestoneRow>,
     as_of: NaiveDate,
 ) -> ApiResult<Vec<Milestone>> {
-    let objectives = objective_refs(conn, rows.iter().map(|r| r.objective_id)).await?;
-    let orgs = org_refs(conn, rows.iter().filter_map(|r| r.lead_organisation_id)).await?;
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-    let latest = crate::store::progress::latest_for_milestones(conn, &ids).await?;
+    let mut refs: std::collections::HashMap<Uuid, serde_json::Value> =
+        db::find_many_embedded(conn, &ids)
+            .await?
+            .into_iter()
+            .map(|(r, refs)| (r.id, refs))
+            .collect();
     rows.into_iter()
         .map(|r| {
-            let (objective, objective_row) = objectives
-                .get(&r.objective_id)
-                .cloned()
-                .ok_or_else(|| ApiError::Internal("milestone without objective".into()))?;
-            let status = DeliverableStatus::from_db(&r.status)?;
-            let financial_year = Period::parse(&r.financial_year)
-                .map_err(|e| ApiError::Internal(format!("stored period: {e}")))?;
-            let latest_update = match latest.iter().find(|u| u.milestone_id == Some(r.id)) {
-                Some(u) => Some(ProgressUpdate::try_from(u.clone())?),
-                None => None,
-            };
-            Ok(Milestone {
-                overdue: is_overdue(r.due_on, status, as_of),
-                due_outside_financial_year: r.due_on.is_some_and(|d| !financial_year.contains(d)),
-                lead_organisation: r.lead_organisation_id.and_then(|o| orgs.get(&o).cloned()),
-                plan_id: objective_row.plan_id,
-                objective,
-                financial_year,
-                status,
-                latest_update,
-                id: r.id,
-                objective_id: r.objective_id,
-                code: r.code,
-                title: r.title,
-                sequence: r.sequence,
-                due_on: r.due_on,
-                due_original: r.due_original,
-                lead_organisation_id: r.lead_organisation_id,
-                completed_on: r.completed_on,
-                notes: r.notes,
-                created_at: r.created_at,
-                updated_at: r.updated_at,
-                version: r.version,
-                archived_at: r.archived_at,
-            })
+            let embedded = refs.remove(&r.id).unwrap_or_default();
+            with_refs((r, embedded), as_of)
         })
         .collect()
+}
+
+/// The objective a milestone belongs to, as the database embeds it.
+#[derive(Deserialize)]
+struct EmbeddedObjective {
+    #[serde(flatten)]
+    objective: ObjectiveRef,
+    plan_id: Uuid,
+}
+
+/// What the database embeds beside a milestone's row (`db::EMBED`).
+#[derive(Deserialize)]
+struct Embedded {
+    objective: EmbeddedObjective,
+    lead_organisation: Option<OrganisationRef>,
+    latest_update: Option<crate::store::progress::ProgressRow>,
+}
+
+/// A milestone in the API's shape, from its row and what the database
+/// embedded beside it.
+fn with_refs(
+    (r, refs): (MilestoneRow, serde_json::Value),
+    as_of: NaiveDate,
+) -> ApiResult<Milestone> {
+    let refs: Embedded = serde_json::from_value(refs)?;
+    let status = DeliverableStatus::from_db(&r.status)?;
+    let financial_year = Period::parse(&r.financial_year)
+        .map_err(|e| ApiError::Internal(format!("stored period: {e}")))?;
+    let latest_update = refs
+        .latest_update
+        .map(ProgressUpdate::try_from)
+        .transpose()?;
+    Ok(Milestone {
+        overdue: is_overdue(r.due_on, status, as_of),
+        due_outside_financial_year: r.due_on.is_some_and(|d| !financial_year.contains(d)),
+        lead_organisation: refs.lead_organisation,
+        plan_id: refs.objective.plan_id,
+        objective: refs.objective.objective,
+        financial_year,
+        status,
+        latest_update,
+        id: r.id,
+        objective_id: r.objective_id,
+        code: r.code,
+        title: r.title,
+        sequence: r.sequence,
+        due_on: r.due_on,
+        due_original: r.due_original,
+        lead_organisation_id: r.lead_organisation_id,
+        completed_on: r.completed_on,
+        notes: r.notes,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+        version: r.version,
+        archived_at: r.archived_at,
+    })
 }
 
 /// Checks a financial-year code.
@@ -322,8 +349,11 @@ async fn list_response(
                 .sql("::uuid"),
         );
     }
-    let (rows, total) = db::list(&mut conn, &p).await?;
-    let items = to_dtos(&mut conn, rows, as_of).await?;
+    let (rows, total) = db::list_embedded(&mut conn, &p).await?;
+    let items = rows
+        .into_iter()
+        .map(|row| with_refs(row, as_of))
+        .collect::<ApiResult<Vec<_>>>()?;
     Ok(p.page(items, total)?.respond(req))
 }
 

@@ -57,4 +57,30 @@ pub struct MilestoneChanges {
     pub notes: Option<Option<String>>,
 }
 
-crate::table_queries!(milestones, MilestoneRow, NewMilestoneRow, MilestoneChanges);
+// What a milestone refers to, built by the database beside its row (the
+// macro's `EMBED`): `{"objective": {"id", "code", "title", "plan_id"},
+// "lead_organisation": {"id", "code", "name"} | null, "latest_update":
+// <progress row> | null}`, so that a page of milestones is one statement.
+crate::table_queries!(
+    milestones,
+    MilestoneRow,
+    NewMilestoneRow,
+    MilestoneChanges,
+    embed = concat!(
+        "json_build_object('objective', ",
+        crate::ref_json!(
+            "objectives",
+            "milestones.objective_id",
+            ["code", "title", "plan_id"]
+        ),
+        ", 'lead_organisation', ",
+        crate::ref_json!(
+            "organisations",
+            "milestones.lead_organisation_id",
+            ["code", "name"]
+        ),
+        ", 'latest_update', (SELECT row_to_json(u) FROM (SELECT * FROM progress_updates pu \
+         WHERE pu.milestone_id = milestones.id ORDER BY pu.created_at DESC, pu.id DESC \
+         LIMIT 1) u))"
+    )
+);

@@ -8,7 +8,8 @@ use uuid::Uuid;
 
 use super::schema::progress_updates;
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+// Deserialize: a list embeds a deliverable's latest update as the row's JSON.
+#[derive(Debug, Clone, Queryable, Selectable, serde::Deserialize)]
 #[diesel(table_name = progress_updates, check_for_backend(diesel::pg::Pg))]
 pub struct ProgressRow {
     pub id: Uuid,
