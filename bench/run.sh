@@ -108,21 +108,34 @@ PUT a value|PUT|/api/v1/indicators/$IND/values/area/FY2009-10-Q1|{"value": 71.5}
 POST an organisation|POST|/api/v1/organisations|{"code": "B{n}", "name": "Bench", "kind": "other"}||16|
 REQ
 
+    # First, alone and with nothing else in flight: the statements one
+    # request of each runs (the service's own counter) and how many items
+    # its page holds (a filtered page may be fuller at 100x than at 1x).
+    declare -A STMTS ITEMS
+    while IFS='|' read -r name method path body if_match conns ceiling; do
+        before=$(statements)
+        curl -fsS -o "$work/one" -X "$method" -H "Authorization: Bearer $TOKEN" \
+            ${body:+-H 'Content-Type: application/json' --data "${body//\{n\}/one$SCALE}"} \
+            ${if_match:+-H "If-Match: $if_match"} "$BASE$path" || echo "warning: $name failed once" >&2
+        after=$(statements)
+        STMTS["$name"]=$((after - before))
+        ITEMS["$name"]=$(python3 -c 'import json,sys
+try:
+    d = json.load(open(sys.argv[1]))
+    print(len(d["items"]) if isinstance(d, dict) and "items" in d else "")
+except Exception:
+    print("")' "$work/one")
+    done <"$work/requests"
+
     {
         echo
         echo "### Scale ${SCALE}x ($counts)"
         echo
-        echo "| request | rps | p50 ms | p99 ms | statements | ceiling tps | ratio | RSS MB |"
-        echo "|---|---|---|---|---|---|---|---|"
+        echo "| request | items | rps | p50 ms | p99 ms | statements | ceiling tps | ratio | RSS MB |"
+        echo "|---|---|---|---|---|---|---|---|---|"
     } >>"$results"
     while IFS='|' read -r name method path body if_match conns ceiling; do
-        # Statements of one request, alone.
-        before=$(statements)
-        curl -fsS -o /dev/null -X "$method" -H "Authorization: Bearer $TOKEN" \
-            ${body:+-H 'Content-Type: application/json' --data "${body//\{n\}/one$SCALE}"} \
-            ${if_match:+-H "If-Match: $if_match"} "$BASE$path" || echo "warning: $name failed once" >&2
-        after=$(statements)
-        stmts=$((after - before))
+        stmts=${STMTS["$name"]}
         # The load, with the server's RSS sampled as it runs.
         rss=0
         ( while kill -0 "$server" 2>/dev/null; do ps -o rss= -p "$server"; sleep 1; done ) >"$work/rss" &
@@ -143,8 +156,10 @@ REQ
             ratio=$(awk -v a="$rps" -v b="$tps" 'BEGIN { if (b > 0) printf "%.2f", a / b }')
         fi
         P50["$SCALE|$name"]=$p50
-        echo "| $name | $rps | $p50 | $p99 | $stmts | $tps | $ratio | $((rss / 1024)) |" >>"$results"
+        echo "| $name | ${ITEMS["$name"]} | $rps | $p50 | $p99 | $stmts | $tps | $ratio | $((rss / 1024)) |" >>"$results"
         echo "  $SCALE x  $name: $rps rps, p50 $p50 ms, p99 $p99 ms, $stmts statements${tps:+, ceiling $tps tps ($ratio)}" >&2
+        # Let what wrk left in flight finish before the next measurement.
+        sleep 1
     done <"$work/requests"
     stop
 done

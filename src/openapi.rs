@@ -146,12 +146,13 @@ fn complete_operation(path: &str, method: &str, op: &mut Value, schemas: &Value)
     });
     let operation_id = op["operationId"].as_str().unwrap_or("").to_string();
     type_query_parameters(&operation_id, op);
-    // A `Prefer: count` is for pages: the reports list everything and count
-    // what they list.
-    let paged = op
-        .pointer("/responses/200/content/application~1json/schema/$ref")
-        .and_then(Value::as_str)
-        .is_some_and(|r| r.ends_with("Page"));
+    // A `Prefer: count` is for pages: collections (`*Page`) and the reports
+    // paged like them (they take `limit`).
+    let paged = has("limit", "query")
+        || op
+            .pointer("/responses/200/content/application~1json/schema/$ref")
+            .and_then(Value::as_str)
+            .is_some_and(|r| r.ends_with("Page"));
     if paged {
         let params = op
             .as_object_mut()
@@ -251,7 +252,7 @@ fn complete_operation(path: &str, method: &str, op: &mut Value, schemas: &Value)
                 .unwrap_or(Value::Null);
             let record =
                 ref_name(&schema).is_some_and(|n| schemas[n]["properties"]["version"].is_object());
-            let page = ref_name(&schema).is_some_and(|n| n.ends_with("Page"));
+            let page = paged && status == "200";
             let headers = response["headers"].as_object_mut().expect("headers");
             if record {
                 headers.insert(

@@ -88,6 +88,13 @@ impl Record for Milestone {
         with_refs(row, today())
     }
 
+    async fn load_locked(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Self> {
+        let row = db::find_embedded_for_update(conn, id)
+            .await
+            .map_err(|e| not_found(e, "milestone", id))?;
+        with_refs(row, today())
+    }
+
     fn is_archived(&self) -> bool {
         self.archived_at.is_some()
     }
@@ -101,7 +108,7 @@ pub(crate) async fn to_dtos(
     as_of: NaiveDate,
 ) -> ApiResult<Vec<Milestone>> {
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-    let mut refs: std::collections::HashMap<Uuid, serde_json::Value> =
+    let mut refs: std::collections::HashMap<Uuid, crate::store::sql::RawJson> =
         db::find_many_embedded(conn, &ids)
             .await?
             .into_iter()
@@ -134,10 +141,10 @@ struct Embedded {
 /// A milestone in the API's shape, from its row and what the database
 /// embedded beside it.
 fn with_refs(
-    (r, refs): (MilestoneRow, serde_json::Value),
+    (r, refs): (MilestoneRow, crate::store::sql::RawJson),
     as_of: NaiveDate,
 ) -> ApiResult<Milestone> {
-    let refs: Embedded = serde_json::from_value(refs)?;
+    let refs: Embedded = refs.parse()?;
     let status = DeliverableStatus::from_db(&r.status)?;
     let financial_year = Period::parse(&r.financial_year)
         .map_err(|e| ApiError::Internal(format!("stored period: {e}")))?;

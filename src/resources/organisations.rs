@@ -101,6 +101,13 @@ impl Record for Organisation {
         with_refs(row, refs)
     }
 
+    async fn load_locked(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Self> {
+        let (row, refs) = db::find_embedded_for_update(conn, id)
+            .await
+            .map_err(|e| crate::web::error::not_found(e, "organisation", id))?;
+        with_refs(row, refs)
+    }
+
     fn is_archived(&self) -> bool {
         self.archived_at.is_some()
     }
@@ -114,8 +121,8 @@ struct Embedded {
 
 /// An organisation in the API's shape, from its row and what the database
 /// embedded beside it.
-fn with_refs(r: OrganisationRow, refs: serde_json::Value) -> ApiResult<Organisation> {
-    let refs: Embedded = serde_json::from_value(refs)?;
+fn with_refs(r: OrganisationRow, refs: crate::store::sql::RawJson) -> ApiResult<Organisation> {
+    let refs: Embedded = refs.parse()?;
     from_row(r, refs.parent)
 }
 
@@ -406,7 +413,7 @@ pub async fn update_organisation(
     let (id, patch) = (*id, body.0);
     let mut conn = state.conn().await?;
     let actor = ctx.actor();
-    let org = write::change::<Organisation, _>(
+    let org = write::change_returning::<Organisation, _>(
         &mut conn,
         &actor,
         id,
@@ -435,10 +442,10 @@ pub async fn update_organisation(
                     kind: kind.map(|k| k.as_str().to_string()),
                     parent_id,
                 };
-                db::update(conn, id, &changes)
+                let (row, refs) = db::update_embedded(conn, id, &changes)
                     .await
                     .map_err(|e| duplicate_code(e, code.as_deref().unwrap_or("")))?;
-                Ok(())
+                with_refs(row, refs).map(Some)
             })
         },
     )

@@ -102,6 +102,13 @@ impl Record for Plan {
         with_refs(row, refs)
     }
 
+    async fn load_locked(conn: &mut AsyncPgConnection, id: Uuid) -> ApiResult<Self> {
+        let (row, refs) = db::find_embedded_for_update(conn, id)
+            .await
+            .map_err(|e| not_found(e, "plan", id))?;
+        with_refs(row, refs)
+    }
+
     fn is_archived(&self) -> bool {
         self.archived_at.is_some()
     }
@@ -136,7 +143,7 @@ pub(crate) async fn to_dtos(
     rows: Vec<PlanRow>,
 ) -> ApiResult<Vec<Plan>> {
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-    let mut found: std::collections::HashMap<Uuid, (PlanRow, serde_json::Value)> =
+    let mut found: std::collections::HashMap<Uuid, (PlanRow, crate::store::sql::RawJson)> =
         db::find_many_embedded(conn, &ids)
             .await?
             .into_iter()
@@ -161,8 +168,8 @@ struct Embedded {
 
 /// A plan in the API's shape, from its row and what the database embedded
 /// beside it.
-pub(crate) fn with_refs(r: PlanRow, refs: serde_json::Value) -> ApiResult<Plan> {
-    let refs: Embedded = serde_json::from_value(refs)?;
+pub(crate) fn with_refs(r: PlanRow, refs: crate::store::sql::RawJson) -> ApiResult<Plan> {
+    let refs: Embedded = refs.parse()?;
     Ok(Plan {
         kind: PlanKind::from_db(&r.kind)?,
         status: PlanStatus::from_db(&r.status)?,

@@ -24,6 +24,20 @@ pub trait Record: Serialize + Versioned + Send + Sync + Sized + 'static {
     /// Loads it as the API shows it; 404 when there is none.
     fn load(conn: &mut AsyncPgConnection, id: Uuid)
         -> impl Future<Output = ApiResult<Self>> + Send;
+    /// Locks its row for the rest of the transaction and loads it; 404 when
+    /// there is none. A record that loads in one statement overrides this
+    /// to lock and load in that statement (`SELECT ... FOR UPDATE`).
+    fn load_locked(
+        conn: &mut AsyncPgConnection,
+        id: Uuid,
+    ) -> impl Future<Output = ApiResult<Self>> + Send {
+        async move {
+            records::lock_row(conn, Self::TABLE, id)
+                .await?
+                .ok_or_else(|| ApiError::NotFound(format!("no {} with id {id}", Self::ENTITY)))?;
+            Self::load(conn, id).await
+        }
+    }
     /// Whether it is archived.
     fn is_archived(&self) -> bool;
 }
@@ -31,21 +45,18 @@ pub trait Record: Serialize + Versioned + Send + Sync + Sized + 'static {
 /// One step of a write, run inside its transaction.
 pub type Step<'c, T> = BoxFuture<'c, ApiResult<T>>;
 
-/// Locks the record for the rest of the transaction and checks the caller's
-/// `If-Match` (when given) before reading it: a stale precondition costs one
-/// statement. Returns the record as it was.
+/// Locks the record for the rest of the transaction, reads it and checks
+/// the caller's `If-Match` (when given). Returns the record as it was.
 pub async fn lock<R: Record>(
     conn: &mut AsyncPgConnection,
     id: Uuid,
     if_match: Option<&IfMatch>,
 ) -> ApiResult<R> {
-    let version = records::lock_row(conn, R::TABLE, id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no {} with id {id}", R::ENTITY)))?;
+    let before = R::load_locked(conn, id).await?;
     if let Some(m) = if_match {
-        m.check(version)?;
+        m.check(before.version())?;
     }
-    R::load(conn, id).await
+    Ok(before)
 }
 
 /// Creates a record: `insert` validates what needs the database and inserts,
@@ -79,12 +90,36 @@ where
     R: Record,
     F: for<'c> FnOnce(&'c mut AsyncPgConnection, &'c R) -> Step<'c, ()> + Send,
 {
+    change_returning::<R, _>(conn, actor, id, if_match, action, move |conn, before| {
+        let step = apply(conn, before);
+        Box::pin(async move { step.await.map(|()| None) })
+    })
+    .await
+}
+
+/// [`change`] for an `apply` that can give the record as it is after the
+/// change itself (an `UPDATE ... RETURNING` with what the record embeds),
+/// which saves reading it once more.
+pub async fn change_returning<R, F>(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor,
+    id: Uuid,
+    if_match: Option<&IfMatch>,
+    action: &'static str,
+    apply: F,
+) -> ApiResult<R>
+where
+    R: Record,
+    F: for<'c> FnOnce(&'c mut AsyncPgConnection, &'c R) -> Step<'c, Option<R>> + Send,
+{
     let actor = actor.clone();
     let if_match = if_match.cloned();
     conn.transaction::<R, ApiError, _>(async move |conn| {
         let before: R = lock(conn, id, if_match.as_ref()).await?;
-        apply(conn, &before).await?;
-        let after = R::load(conn, id).await?;
+        let after = match apply(conn, &before).await? {
+            Some(after) => after,
+            None => R::load(conn, id).await?,
+        };
         audit::record(
             conn,
             &actor,

@@ -38,7 +38,7 @@ pub async fn claim(
         idempotency_keys::table
             .filter(idempotency_keys::principal.eq(principal))
             .filter(idempotency_keys::key.eq(key))
-            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+            .filter(crate::store::sql::lit::<diesel::sql_types::Bool>(
                 "created_at < now() - interval '24 hours'",
             )),
     )

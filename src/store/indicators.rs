@@ -515,20 +515,32 @@ pub async fn insert_value(
         .await
 }
 
-/// Values of the given indicators for the given period codes (every series
-/// and breakdown), in one query.
+/// What the performance rules read of a value.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = indicator_values, check_for_backend(diesel::pg::Pg))]
+pub struct ValuePoint {
+    pub indicator_id: Uuid,
+    pub period: String,
+    pub series: String,
+    pub value: f64,
+    pub status: String,
+}
+
+/// Whole-population values of the given indicators for the given period
+/// codes (every series), in one query.
 pub async fn values_for(
     conn: &mut AsyncPgConnection,
     indicator_ids: &[Uuid],
     periods: &[String],
-) -> QueryResult<Vec<ValueRow>> {
+) -> QueryResult<Vec<ValuePoint>> {
     if indicator_ids.is_empty() || periods.is_empty() {
         return Ok(Vec::new());
     }
     indicator_values::table
         .filter(indicator_values::indicator_id.eq_any(indicator_ids))
         .filter(indicator_values::period.eq_any(periods))
-        .select(ValueRow::as_select())
+        .filter(indicator_values::breakdown.is_null())
+        .select(ValuePoint::as_select())
         .load(conn)
         .await
 }

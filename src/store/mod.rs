@@ -69,7 +69,7 @@ macro_rules! paged {
                     &mut *$conn,
                     diesel::QueryDsl::select(
                         diesel::QueryDsl::filter($source, $p.where_sql()),
-                        diesel::dsl::sql::<diesel::sql_types::Integer>("1"),
+                        $crate::store::sql::lit::<diesel::sql_types::Integer>("1"),
                     ),
                 )
                 .await?,
@@ -96,12 +96,12 @@ macro_rules! paged {
     ($conn:expr, $source:expr, $row:ty, $p:expr, embed = $embed:expr) => {{
         let p: &$crate::store::listing::ListParams = $p;
         let total = $crate::paged!(@count $conn, $source, p);
-        let rows: Vec<($row, serde_json::Value)> = diesel_async::RunQueryDsl::load(
+        let rows: Vec<($row, $crate::store::sql::RawJson)> = diesel_async::RunQueryDsl::load(
             diesel::QueryDsl::select(
                 $crate::paged!(@page $source, p),
                 (
                     <$row as diesel::SelectableHelper<diesel::pg::Pg>>::as_select(),
-                    diesel::dsl::sql::<diesel::sql_types::Json>($embed),
+                    $crate::store::sql::lit::<diesel::sql_types::Json>($embed),
                 ),
             ),
             &mut *$conn,
@@ -143,14 +143,35 @@ macro_rules! table_queries {
         pub async fn find_embedded(
             conn: &mut diesel_async::AsyncPgConnection,
             id: uuid::Uuid,
-        ) -> diesel::QueryResult<($row, serde_json::Value)> {
+        ) -> diesel::QueryResult<($row, $crate::store::sql::RawJson)> {
             #[allow(unused_imports)]
             use diesel::{ExpressionMethods, QueryDsl, SelectableHelper};
             diesel_async::RunQueryDsl::first(
                 $table::table.find(id).select((
                     $row::as_select(),
-                    diesel::dsl::sql::<diesel::sql_types::Json>(EMBED),
+                    $crate::store::sql::lit::<diesel::sql_types::Json>(EMBED),
                 )),
+                conn,
+            )
+            .await
+        }
+
+        /// [`find_embedded`], with the row locked for the rest of the
+        /// transaction.
+        pub async fn find_embedded_for_update(
+            conn: &mut diesel_async::AsyncPgConnection,
+            id: uuid::Uuid,
+        ) -> diesel::QueryResult<($row, $crate::store::sql::RawJson)> {
+            #[allow(unused_imports)]
+            use diesel::{ExpressionMethods, QueryDsl, SelectableHelper};
+            diesel_async::RunQueryDsl::first(
+                $table::table
+                    .find(id)
+                    .select((
+                        $row::as_select(),
+                        $crate::store::sql::lit::<diesel::sql_types::Json>(EMBED),
+                    ))
+                    .for_update(),
                 conn,
             )
             .await
@@ -161,7 +182,7 @@ macro_rules! table_queries {
         pub async fn find_many_embedded(
             conn: &mut diesel_async::AsyncPgConnection,
             ids: &[uuid::Uuid],
-        ) -> diesel::QueryResult<Vec<($row, serde_json::Value)>> {
+        ) -> diesel::QueryResult<Vec<($row, $crate::store::sql::RawJson)>> {
             #[allow(unused_imports)]
             use diesel::{ExpressionMethods, QueryDsl, SelectableHelper};
             if ids.is_empty() {
@@ -170,7 +191,7 @@ macro_rules! table_queries {
             diesel_async::RunQueryDsl::load(
                 $table::table.filter($table::id.eq_any(ids)).select((
                     $row::as_select(),
-                    diesel::dsl::sql::<diesel::sql_types::Json>(EMBED),
+                    $crate::store::sql::lit::<diesel::sql_types::Json>(EMBED),
                 )),
                 conn,
             )
@@ -180,7 +201,7 @@ macro_rules! table_queries {
         pub async fn list_embedded(
             conn: &mut diesel_async::AsyncPgConnection,
             p: &$crate::store::listing::ListParams,
-        ) -> diesel::QueryResult<(Vec<($row, serde_json::Value)>, Option<i64>)> {
+        ) -> diesel::QueryResult<(Vec<($row, $crate::store::sql::RawJson)>, Option<i64>)> {
             $crate::paged!(conn, $table::table, $row, p, embed = EMBED)
         }
     };

@@ -54,13 +54,29 @@ pub const EMBED: &str = concat!(
 pub async fn find_embedded(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-) -> QueryResult<(OrganisationRow, serde_json::Value)> {
+) -> QueryResult<(OrganisationRow, crate::store::sql::RawJson)> {
     organisations::table
         .find(id)
         .select((
             OrganisationRow::as_select(),
-            diesel::dsl::sql::<diesel::sql_types::Json>(EMBED),
+            crate::store::sql::lit::<diesel::sql_types::Json>(EMBED),
         ))
+        .first(conn)
+        .await
+}
+
+/// [`find_embedded`], with the row locked for the rest of the transaction.
+pub async fn find_embedded_for_update(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> QueryResult<(OrganisationRow, crate::store::sql::RawJson)> {
+    organisations::table
+        .find(id)
+        .select((
+            OrganisationRow::as_select(),
+            crate::store::sql::lit::<diesel::sql_types::Json>(EMBED),
+        ))
+        .for_update()
         .first(conn)
         .await
 }
@@ -130,6 +146,27 @@ pub async fn update(
     Ok(())
 }
 
+/// Applies `changes` (version + 1, `updated_at` now) and answers the row as
+/// it is now with what it refers to, in one statement.
+pub async fn update_embedded(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    changes: &OrganisationChanges,
+) -> QueryResult<(OrganisationRow, crate::store::sql::RawJson)> {
+    diesel::update(organisations::table.find(id))
+        .set((
+            changes,
+            organisations::version.eq(organisations::version + 1),
+            organisations::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning((
+            OrganisationRow::as_returning(),
+            crate::store::sql::lit::<diesel::sql_types::Json>(EMBED),
+        ))
+        .get_result(conn)
+        .await
+}
+
 /// Whether making `parent` the parent of `id` would close a loop.
 pub async fn would_cycle(
     conn: &mut AsyncPgConnection,
@@ -158,7 +195,10 @@ pub async fn would_cycle(
 pub async fn list(
     conn: &mut AsyncPgConnection,
     p: &ListParams,
-) -> QueryResult<(Vec<(OrganisationRow, serde_json::Value)>, Option<i64>)> {
+) -> QueryResult<(
+    Vec<(OrganisationRow, crate::store::sql::RawJson)>,
+    Option<i64>,
+)> {
     crate::paged!(
         conn,
         organisations::table,

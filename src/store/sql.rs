@@ -180,3 +180,70 @@ where
         .and_then(serde_json::Value::as_f64)
         .map_or(0, |rows| rows.round() as i64))
 }
+
+/// A static SQL expression of type `ST`: what `diesel::dsl::sql` makes, but
+/// cacheable as a prepared statement. diesel marks every `dsl::sql` query
+/// unsafe to cache, so each one was parsed, planned and closed again on
+/// every request (a record's embedded references, every page's); a static
+/// text with no bound values is one statement, which diesel caches by its
+/// SQL text like [`DynSql`].
+#[derive(Debug, Clone, Copy)]
+pub struct Lit<ST> {
+    sql: &'static str,
+    _type: std::marker::PhantomData<ST>,
+}
+
+/// [`Lit`]: `lit::<Json>("json_build_object(...)")`.
+pub const fn lit<ST>(sql: &'static str) -> Lit<ST> {
+    Lit {
+        sql,
+        _type: std::marker::PhantomData,
+    }
+}
+
+impl<ST: diesel::sql_types::SqlType + diesel::expression::TypedExpressionType> Expression
+    for Lit<ST>
+{
+    type SqlType = ST;
+}
+impl<ST, QS> AppearsOnTable<QS> for Lit<ST> where Lit<ST>: Expression {}
+impl<ST, QS> SelectableExpression<QS> for Lit<ST> where Lit<ST>: Expression {}
+impl<ST, GB> ValidGrouping<GB> for Lit<ST> {
+    type IsAggregate = is_aggregate::Never;
+}
+impl<ST> QueryId for Lit<ST> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+impl<ST> QueryFragment<Pg> for Lit<ST> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql(self.sql);
+        Ok(())
+    }
+}
+
+/// A JSON value as PostgreSQL sent it, not yet parsed: what a query embeds
+/// beside a row. Parsed straight into the type the caller wants with
+/// [`RawJson::parse`], never through a `serde_json::Value` (which would
+/// build, then take apart, a map per row).
+#[derive(Debug, Clone, diesel::deserialize::FromSqlRow)]
+pub struct RawJson(Vec<u8>);
+
+impl Default for RawJson {
+    fn default() -> Self {
+        RawJson(b"null".to_vec())
+    }
+}
+
+impl RawJson {
+    /// The JSON as a `T`.
+    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> serde_json::Result<T> {
+        serde_json::from_slice(&self.0)
+    }
+}
+
+impl diesel::deserialize::FromSql<diesel::sql_types::Json, Pg> for RawJson {
+    fn from_sql(value: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
+        Ok(RawJson(value.as_bytes().to_vec()))
+    }
+}

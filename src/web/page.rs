@@ -34,6 +34,13 @@ impl<T: Serialize> Page<T> {
     /// The `200 OK` response, with a `Link: <...>; rel="next"` header when
     /// there is a next page and `Preference-Applied` when a count was made.
     pub fn respond(&self, req: &HttpRequest) -> HttpResponse {
+        self.respond_with(req, self)
+    }
+
+    /// The `200 OK` response of this page, with its headers, and `body` as
+    /// the page's JSON (for a page that says more than `items`,
+    /// `next_cursor` and `total`).
+    pub fn respond_with(&self, req: &HttpRequest, body: &impl Serialize) -> HttpResponse {
         let mut res = HttpResponse::Ok();
         if let Some(count) = self.counted {
             res.insert_header(("preference-applied", count.as_str()));
@@ -60,7 +67,7 @@ impl<T: Serialize> Page<T> {
                 },
             ));
         }
-        res.json(self)
+        res.json(body)
     }
 }
 

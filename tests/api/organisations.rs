@@ -596,3 +596,43 @@ async fn unknown_and_malformed_ids() {
         res.text
     );
 }
+
+/// A PATCH is five statements, counted by the app's pool: BEGIN, the row
+/// read and locked in one, the UPDATE that answers the new row with its
+/// parent, the audit entry, COMMIT.
+#[actix_web::test]
+async fn a_patch_runs_five_statements() {
+    let app = TestApp::spawn().await;
+    // The tokens name HBC.
+    let parent = create(&app, "HBC").await;
+    let org = create(&app, "CHILD").await;
+    let path = format!("/api/v1/organisations/{}", org["id"].as_str().unwrap());
+    // The token's organisation is looked up once, then cached.
+    app.get(&path)
+        .with_role(Role::Admin)
+        .send()
+        .await
+        .expect(200);
+    let before = app.queries();
+    let res = app
+        .patch(&path)
+        .with_role(Role::Admin)
+        .header("if-match", "\"1\"")
+        .json(&json!({"name": "Renamed", "parent_id": parent["id"]}))
+        .send()
+        .await;
+    res.expect(200);
+    assert_eq!(res.body["parent"]["code"], "HBC");
+    assert_eq!(res.body["version"], 2);
+    // A new parent is checked as well: that it exists, and makes no loop.
+    assert_eq!(app.queries() - before, 7);
+    let before = app.queries();
+    app.patch(&path)
+        .with_role(Role::Admin)
+        .header("if-match", "\"2\"")
+        .json(&json!({"name": "Renamed again"}))
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(app.queries() - before, 5);
+}

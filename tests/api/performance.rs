@@ -156,11 +156,56 @@ async fn performance_needs_a_valid_period() {
         .send()
         .await
         .expect(400);
-    app.get("/api/v1/performance?period=FY2009-10&limit=5")
+}
+
+#[actix_web::test]
+async fn the_report_pages_like_every_list_and_counts_only_when_asked() {
+    let (app, _) = demo_with_ni59_quarters().await;
+    let mut path = "/api/v1/performance?period=FY2009-10-Q1&limit=20".to_string();
+    let mut seen = std::collections::HashSet::new();
+    let mut pages = 0;
+    loop {
+        let res = app.get(&path).with_role(Role::Viewer).send().await;
+        res.expect(200);
+        pages += 1;
+        // Without `Prefer: count` nothing is counted.
+        assert!(res.body["total"].is_null(), "{}", res.body);
+        assert!(res.body["counts"].is_null(), "{}", res.body);
+        assert_eq!(res.body["period"]["code"], "FY2009-10-Q1");
+        let items = res.body["items"].as_array().unwrap();
+        assert!(items.len() <= 20);
+        for i in items {
+            assert!(
+                seen.insert(i["indicator"]["id"].as_str().unwrap().to_string()),
+                "an indicator repeats across pages"
+            );
+        }
+        match res.body["next_cursor"].as_str() {
+            Some(c) => {
+                assert!(res.header("link").unwrap().contains("rel=\"next\""));
+                path = format!("/api/v1/performance?period=FY2009-10-Q1&limit=20&cursor={c}");
+            }
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 83, "every indicator once, over {pages} pages");
+    assert_eq!(pages, 5);
+    // A status filter pages too, and counts what it keeps when asked.
+    let res = app
+        .get("/api/v1/performance?period=FY2009-10-Q1&rag=missing,pending,no_target&limit=2")
         .with_role(Role::Viewer)
+        .counted()
         .send()
-        .await
-        .expect(400);
+        .await;
+    res.expect(200);
+    assert_eq!(res.body["items"].as_array().unwrap().len(), 2);
+    let total = res.body["total"].as_i64().unwrap();
+    assert!(total > 2);
+    assert_eq!(res.body["counts"]["green"], 0);
+    assert_eq!(
+        res.header("preference-applied").as_deref(),
+        Some("count=exact")
+    );
 }
 
 #[actix_web::test]

@@ -23,10 +23,8 @@ use crate::resources::indicators::{
     aggregation_from_db, find_row, parse_period, parse_rags, polarity_from_db, query_period, today,
     tolerance_of, IndicatorRef, Unit,
 };
-use crate::store::indicators::{self as db, IndicatorRow, ValueRow};
-use crate::store::listing::{
-    Filter, FilterKind, ListParams, ListSpec, ManualType, SortField, SortType,
-};
+use crate::store::indicators::{self as db, IndicatorRow, ValuePoint};
+use crate::store::listing::{Filter, FilterKind, ListSpec, ManualType, SortField, SortType};
 use crate::web::auth::{AuthUser, Role};
 use crate::web::error::{ApiError, ApiResult, ErrorBody, FieldError};
 use crate::AppState;
@@ -90,8 +88,18 @@ pub async fn compute(
     let values = db::values_for(conn, &ids, &codes).await?;
     let commentary = db::commentary_for(conn, &ids, &period.code).await?;
 
-    let mut by_indicator: HashMap<Uuid, Vec<&ValueRow>> = HashMap::new();
-    for v in values.iter().filter(|v| v.breakdown.is_none()) {
+    // Looked up by key, so that the work grows with the rows, not with
+    // their square.
+    let targets: HashMap<(Uuid, &str), f64> = targets
+        .iter()
+        .map(|t| ((t.indicator_id, t.period.as_str()), t.value))
+        .collect();
+    let mut commentary: HashMap<Uuid, _> = commentary
+        .into_iter()
+        .map(|c| (c.indicator_id, c))
+        .collect();
+    let mut by_indicator: HashMap<Uuid, Vec<&ValuePoint>> = HashMap::new();
+    for v in &values {
         by_indicator.entry(v.indicator_id).or_default().push(v);
     }
     let today = today();
@@ -103,12 +111,7 @@ pub async fn compute(
                 .find(|v| v.series == series && v.period == code)
                 .map(|v| v.value)
         };
-        let target_of = |code: &str| {
-            targets
-                .iter()
-                .find(|t| t.indicator_id == row.id && t.period == code)
-                .map(|t| t.value)
-        };
+        let target_of = |code: &str| targets.get(&(row.id, code)).copied();
         let aggregation = aggregation_from_db(&row.aggregation)?;
         let recorded = |p: &Period| recorded(p, aggregation, |code| lookup("area", code));
         let input = PerformanceInput {
@@ -138,9 +141,8 @@ pub async fn compute(
             })
             .collect::<ApiResult<Vec<_>>>()?;
         let commentary = commentary
-            .iter()
-            .find(|c| c.indicator_id == row.id)
-            .map(|c| Commentary::from_row(c.clone()))
+            .remove(&row.id)
+            .map(Commentary::from_row)
             .transpose()?;
         out.push(IndicatorPerformance {
             indicator: IndicatorRef::from(row),
@@ -422,16 +424,42 @@ pub struct RagCounts {
     pub pending: i64,
 }
 
-/// The computed status of every indicator in one period.
+impl RagCounts {
+    fn of<'a>(items: impl Iterator<Item = &'a IndicatorPerformance>) -> Self {
+        let mut counts = RagCounts::default();
+        for i in items {
+            *match i.assessment.rag {
+                Rag::Green => &mut counts.green,
+                Rag::Amber => &mut counts.amber,
+                Rag::Red => &mut counts.red,
+                Rag::NoTarget => &mut counts.no_target,
+                Rag::Missing => &mut counts.missing,
+                Rag::Pending => &mut counts.pending,
+            } += 1;
+        }
+        counts
+    }
+}
+
+/// One page of the computed status of every indicator in one period.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PerformanceReport {
     pub period: Period,
     /// One entry per indicator, in the order asked for (default by ref).
     pub items: Vec<IndicatorPerformance>,
-    /// How many items there are.
-    pub total: i64,
-    /// How many items have each status.
-    pub counts: RagCounts,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    #[schema(required = true)]
+    pub next_cursor: Option<String>,
+    /// How many indicators match the filters (`rag` included), on all
+    /// pages: sent with `Prefer: count=exact` or `count=planned` (both
+    /// count exactly here, since every status must be computed to count
+    /// them); null without.
+    #[schema(required = true)]
+    pub total: Option<i64>,
+    /// How many of them have each status, on all pages: sent with
+    /// `Prefer: count=exact` or `count=planned`, as `total`; null without.
+    #[schema(required = true)]
+    pub counts: Option<RagCounts>,
 }
 
 /// Query of `GET /performance`.
@@ -458,10 +486,30 @@ pub struct ReportQuery {
     r#ref: Option<String>,
     /// Any of these categories (comma-separated).
     category: Option<String>,
-    /// `ref` (default), `title`, `kind` or `category`, `-` for descending.
-    sort: Option<String>,
-    /// Include archived indicators (default false).
-    include_archived: Option<bool>,
+}
+
+/// What the report's cursor is made of: an indicator's id and the fields
+/// [`REPORT`] sorts on, named as it names them.
+#[derive(Serialize)]
+struct SortKeys<'a> {
+    id: Uuid,
+    #[serde(rename = "ref")]
+    code: &'a str,
+    title: &'a str,
+    kind: &'a str,
+    category: Option<&'a str>,
+}
+
+impl<'a> From<&'a IndicatorRow> for SortKeys<'a> {
+    fn from(r: &'a IndicatorRow) -> Self {
+        SortKeys {
+            id: r.id,
+            code: &r.code,
+            title: &r.title,
+            kind: &r.kind,
+            category: r.category.as_deref(),
+        }
+    }
 }
 
 pub(crate) const REPORT: ListSpec = ListSpec {
@@ -509,15 +557,19 @@ pub(crate) const REPORT: ListSpec = ListSpec {
 ///
 /// Every role may read. The computed status (as `GET
 /// /indicators/{id}/performance` gives it) of every live indicator matching
-/// the filters, with a count per status: the quarterly monitoring table in
-/// one request. Not paged; a fixed number of queries whatever the number of
-/// indicators.
+/// the filters, a page at a time like every list (`limit`, `cursor`,
+/// `sort` on `ref` (default), `title`, `kind` or `category`): the quarterly
+/// monitoring table. With `Prefer: count=exact` (or `planned`) the answer
+/// also counts the indicators on all pages (`total`) and each status
+/// (`counts`). A fixed number of queries whatever the number of indicators;
+/// without `rag` or a count only the page's indicators are assessed.
 #[utoipa::path(
     tag = "performance",
-    params(ReportQuery),
+    params(crate::resources::ListQuery, ReportQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The statuses", body = PerformanceReport),
+        (status = 200, description = "One page of statuses", body = PerformanceReport,
+         headers(("Link" = String, description = "`<...>; rel=\"next\"` when there is a next page"))),
         (status = 400, description = "`period` missing, or an unknown or malformed query parameter", body = ErrorBody),
         (status = 422, description = "`period` is not a period code", body = ErrorBody),
     )
@@ -529,14 +581,7 @@ pub async fn get_performance(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     user.require(Role::Viewer)?;
-    let p = ListParams::parse(req.query_string(), REPORT)?;
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
-        .map_err(|_| ApiError::InvalidQuery("the query string is malformed".into()))?;
-    if let Some((k, _)) = pairs.iter().find(|(k, _)| k == "limit" || k == "cursor") {
-        return Err(ApiError::InvalidQuery(format!(
-            "{k}: this report is not paged; it lists every indicator matching the filters"
-        )));
-    }
+    let mut p = crate::web::page::list_params(&req, REPORT)?;
     let period = p
         .filter("period")
         .map(query_period)
@@ -546,27 +591,54 @@ pub async fn get_performance(
         })?;
     let rags: Option<Vec<Rag>> = p.filter("rag").map(parse_rags).transpose()?;
     let mut conn = state.conn().await?;
-    let rows = db::all_matching(&mut conn, &p).await?;
-    let items: Vec<IndicatorPerformance> = compute(&mut conn, &rows, &period)
-        .await?
-        .into_iter()
-        .filter(|c| rags.as_ref().is_none_or(|r| r.contains(&c.assessment.rag)))
-        .collect();
-    let mut counts = RagCounts::default();
-    for i in &items {
-        *match i.assessment.rag {
-            Rag::Green => &mut counts.green,
-            Rag::Amber => &mut counts.amber,
-            Rag::Red => &mut counts.red,
-            Rag::NoTarget => &mut counts.no_target,
-            Rag::Missing => &mut counts.missing,
-            Rag::Pending => &mut counts.pending,
-        } += 1;
+    // A status filter or a count needs every matching indicator assessed;
+    // the page is then cut from those kept.
+    let mut counts = None;
+    let mut total = None;
+    let mut computed: HashMap<Uuid, IndicatorPerformance> = HashMap::new();
+    if rags.is_some() || p.count.is_some() {
+        let all = db::all_matching(&mut conn, &p).await?;
+        let kept: Vec<IndicatorPerformance> = compute(&mut conn, &all, &period)
+            .await?
+            .into_iter()
+            .filter(|c| rags.as_ref().is_none_or(|r| r.contains(&c.assessment.rag)))
+            .collect();
+        if p.count.is_some() {
+            counts = Some(RagCounts::of(kept.iter()));
+            total = Some(kept.len() as i64);
+        }
+        let ids: Vec<String> = kept.iter().map(|c| c.indicator.id.to_string()).collect();
+        p.add_condition(
+            crate::store::sql::DynSql::raw("indicators.id = ANY(string_to_array(")
+                .bind(ids.join(","))
+                .sql(", ',')::uuid[])"),
+        );
+        computed = kept.into_iter().map(|c| (c.indicator.id, c)).collect();
     }
-    Ok(HttpResponse::Ok().json(PerformanceReport {
+    // The count, if asked for, was made above; the page needs none.
+    let asked = p.count.take();
+    let (rows, _) = db::list(&mut conn, &p).await?;
+    p.count = asked;
+    if computed.is_empty() {
+        computed = compute(&mut conn, &rows, &period)
+            .await?
+            .into_iter()
+            .map(|c| (c.indicator.id, c))
+            .collect();
+    }
+    // The page is cut, and its cursor made, on the sort keys of the rows.
+    let keys: Vec<SortKeys> = rows.iter().map(SortKeys::from).collect();
+    let page = p.page(keys, total)?;
+    let body = PerformanceReport {
         period,
-        total: items.len() as i64,
-        items,
+        items: page
+            .items
+            .iter()
+            .filter_map(|k| computed.remove(&k.id))
+            .collect(),
+        next_cursor: page.next_cursor.clone(),
+        total,
         counts,
-    }))
+    };
+    Ok(page.respond_with(&req, &body))
 }

@@ -202,15 +202,19 @@ async function main(): Promise<void> {
     check(now.status === governing.status, `milestone status ${now.status} = ${governing.status} of ${governing.period.code}`);
     check(now.latest_update?.id === governing.id, "the milestone's latest_update is that update");
 
-    // 7. The quarterly monitoring table, and one indicator's performance.
+    // 7. The quarterly monitoring table (one page of 500, counted), and one
+    // indicator's performance.
     const period = "FY2009-10-Q1";
     const report = expectOk(
-        `GET /api/v1/performance?period=${period}`,
-        await api.GET("/api/v1/performance", { params: { query: { period } } }),
+        `GET /api/v1/performance?period=${period}&limit=500`,
+        await api.GET("/api/v1/performance", {
+            params: { query: { period, limit: 500 }, header: { Prefer: "count=exact" } },
+        }),
         200,
     );
     check(report.period.code === period, `report period ${report.period.code}`);
     check(report.items.length > 0 && report.items.length === report.total, `items ${report.items.length} = total ${report.total}`);
+    check(report.next_cursor === null, "one page holds the demo's indicators");
     const counts = report.counts;
     console.log(`     ${period}: ${report.total} indicators; counts ${JSON.stringify(counts)}`);
     const assessed: IndicatorPerformance | undefined =

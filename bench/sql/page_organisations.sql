@@ -1,0 +1,3 @@
+-- GET /organisations?limit=50: the statement the service runs (51 rows, to
+-- know whether there is a next page, with each parent embedded).
+SELECT "organisations"."id", "organisations"."code", "organisations"."name", "organisations"."kind", "organisations"."parent_id", "organisations"."created_at", "organisations"."updated_at", "organisations"."version", "organisations"."archived_at", json_build_object('parent', (SELECT json_build_object('id', r.id, 'code', r.code, 'name', r.name) FROM organisations r WHERE r.id = organisations.parent_id)) FROM "organisations" WHERE (organisations.archived_at IS NULL AND TRUE) ORDER BY (organisations.code)::text ASC NULLS LAST, organisations.id ASC LIMIT 51;
