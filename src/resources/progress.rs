@@ -177,6 +177,8 @@ pub async fn record<R: Record>(
     body: NewProgressUpdate,
 ) -> ApiResult<ProgressUpdate> {
     validate(&body)?;
+    let period = Period::parse(&body.period)
+        .map_err(|e| ApiError::Internal(format!("validated period: {e}")))?;
     let id = of.id();
     let row = db::insert(
         conn,
@@ -185,6 +187,8 @@ pub async fn record<R: Record>(
             milestone_id: matches!(of, Deliverable::Milestone(_)).then_some(id),
             improvement_action_id: matches!(of, Deliverable::ImprovementAction(_)).then_some(id),
             period: body.period,
+            period_starts_on: period.starts_on,
+            period_ends_on: period.ends_on,
             status: body.status.as_str().into(),
             commentary: body.commentary,
             completed_on: body.completed_on,

@@ -32,6 +32,8 @@ pub struct NewProgressRow {
     pub milestone_id: Option<Uuid>,
     pub improvement_action_id: Option<Uuid>,
     pub period: String,
+    pub period_starts_on: NaiveDate,
+    pub period_ends_on: NaiveDate,
     pub status: String,
     pub commentary: Option<String>,
     pub completed_on: Option<NaiveDate>,

@@ -105,6 +105,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         version -> Int4,
+        withdrawn_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -128,6 +129,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         version -> Int4,
         archived_at -> Nullable<Timestamptz>,
+        breakdown -> Nullable<Text>,
     }
 }
 
@@ -148,6 +150,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         version -> Int4,
+        withdrawn_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -175,6 +178,16 @@ diesel::table! {
         updated_at -> Timestamptz,
         version -> Int4,
         archived_at -> Nullable<Timestamptz>,
+        year_basis -> Text,
+        oba_category -> Nullable<Text>,
+        derivation -> Nullable<Text>,
+        source_indicator_id -> Nullable<Uuid>,
+        source_series -> Nullable<Text>,
+        source_breakdown -> Nullable<Text>,
+        other_indicator_id -> Nullable<Uuid>,
+        other_series -> Nullable<Text>,
+        other_breakdown -> Nullable<Text>,
+        baseline_period -> Nullable<Text>,
     }
 }
 
@@ -332,6 +345,11 @@ diesel::table! {
         author_org -> Nullable<Text>,
         created_at -> Timestamptz,
         improvement_action_id -> Nullable<Uuid>,
+        period_starts_on -> Date,
+        period_ends_on -> Date,
+        updated_at -> Timestamptz,
+        version -> Int4,
+        withdrawn_at -> Nullable<Timestamptz>,
     }
 }
 
