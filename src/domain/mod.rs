@@ -5,3 +5,4 @@ pub mod deliverable;
 pub mod performance;
 pub mod period;
 pub mod risk;
+pub mod significance;
