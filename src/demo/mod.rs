@@ -282,6 +282,9 @@ impl PlannedRow {
             lead_organisation_id: self.lead_organisation_id,
             data_source: self.data_source.as_deref(),
             notes: self.notes.as_deref(),
+            year_basis: "financial",
+            oba_category: None,
+            derived: Default::default(),
         }
     }
 }
@@ -583,6 +586,7 @@ async fn load_indicators(
                 conn,
                 demo_id("indicator_target", &target_key(&row.code, &period.code)),
                 row.id,
+                None,
                 period,
                 *value,
                 note.as_deref(),

@@ -6,11 +6,17 @@
 //! [`PerformanceInput`]; [`assess`] applies the rules of the API contract
 //! ("Indicator performance: the rules") and returns an [`Assessment`].
 //!
-//! Every comparison is made on values rounded to the indicator's `decimals`,
-//! so 89.99999 against a target of 90 with one decimal reads "90.0 meets the
-//! target 90.0", as a person reading the table would expect.
+//! The arithmetic is exact, in decimals: a figure is the decimal it was
+//! written as, and targets, pro-rata targets, variances and tolerances are
+//! compared at full precision. The indicator's `decimals` only decide how
+//! numbers are printed (and when two years are equal for the direction of
+//! travel, which the contract defines at the stored precision).
+
+use std::str::FromStr;
 
 use chrono::NaiveDate;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -30,6 +36,9 @@ pub enum Polarity {
     /// The aim is to hold the actual at the target; missing it either way is
     /// worse.
     Maintain,
+    /// Tracked without a judgement: no status against a target, no quartile
+    /// band, and the direction of travel is `up`, `down` or `no_change`.
+    None,
 }
 
 /// How an indicator's values add up over a financial year.
@@ -93,13 +102,14 @@ impl Tolerance {
     /// The tolerance as an amount in the indicator's unit for `target`
     /// (never negative; zero when `value` is not a finite number).
     pub fn amount(&self, target: f64) -> f64 {
-        let value = if self.value.is_finite() {
-            self.value.abs()
-        } else {
-            0.0
-        };
+        decimal(target).map_or(0.0, |t| to_f64(self.amount_of(t)))
+    }
+
+    /// [`Tolerance::amount`] in exact decimals: 5 % of 1.25 is 0.0625.
+    pub fn amount_of(&self, target: Decimal) -> Decimal {
+        let value = decimal(self.value).map_or(Decimal::ZERO, |v| v.abs());
         match self.kind {
-            ToleranceKind::Percent => value / 100.0 * target.abs(),
+            ToleranceKind::Percent => value / Decimal::ONE_HUNDRED * target.abs(),
             ToleranceKind::Absolute => value,
         }
     }
@@ -124,6 +134,12 @@ pub enum Rag {
     /// The period is still open and no actual is in yet; not (yet) a data
     /// gap.
     Pending,
+    /// The indicator is not collected for this kind of period (an annual
+    /// figure asked for in a quarter); `next_due` names the period it is
+    /// next due for.
+    NotDue,
+    /// The indicator is tracked without a judgement (polarity `none`).
+    NotJudged,
 }
 
 /// The direction of travel against the same period one year earlier.
@@ -142,6 +158,12 @@ pub enum Direction {
     /// No comparison: an actual is missing for either year, or a `maintain`
     /// indicator has no target.
     NotComparable,
+    /// Higher than a year earlier, for an indicator tracked without a
+    /// judgement (polarity `none`).
+    Up,
+    /// Lower than a year earlier, for an indicator tracked without a
+    /// judgement (polarity `none`).
+    Down,
 }
 
 /// Where the actual falls among the England quartile boundaries.
@@ -157,7 +179,7 @@ pub enum QuartileBand {
     /// Worse than the bottom-quartile boundary.
     Bottom,
     /// No band: a boundary or the actual is missing, or the indicator's
-    /// polarity is `maintain`.
+    /// polarity is `maintain` or `none`.
     NotComparable,
 }
 
@@ -211,8 +233,8 @@ pub struct PerformanceInput {
     pub aggregation: Aggregation,
     /// How far a miss may go and still be amber.
     pub tolerance: Tolerance,
-    /// The precision values are stored, compared and printed at (capped at
-    /// [`MAX_DECIMALS`]).
+    /// The precision values are printed at, and at which two years are equal
+    /// for the direction of travel (capped at [`MAX_DECIMALS`]).
     pub decimals: u8,
     /// The period assessed.
     pub period: Period,
@@ -239,7 +261,9 @@ pub struct PerformanceInput {
 
 /// The computed performance of one indicator for one period.
 ///
-/// Numbers are rounded to the indicator's decimals.
+/// Numbers are exact (not rounded to the indicator's decimals); the
+/// sentences print them at the indicator's decimals, or with more places
+/// where a number needs them to be shown exactly.
 #[derive(Serialize, ToSchema, Clone, Debug, PartialEq)]
 pub struct Assessment {
     /// The target the actual was compared with (for a cumulative quarter,
@@ -276,13 +300,21 @@ pub struct Assessment {
 
 /// Applies the indicator performance rules to one indicator, period and
 /// series.
+///
+/// The arithmetic is exact: each figure is taken as the decimal it was
+/// written as (the shortest decimal that reads back as the stored number),
+/// and targets, pro-rata targets, variances and tolerances are computed and
+/// compared as decimals at full precision. Numbers are rounded only to be
+/// printed in the sentences, to the indicator's decimals, with more places
+/// where a number needs them to be shown exactly (a pro-rata target of 1.25
+/// for a count is printed as 1.25, since the comparison uses 1.25).
 pub fn assess(input: &PerformanceInput) -> Assessment {
     let decimals = input.decimals.min(MAX_DECIMALS);
     let cumulative_quarter =
         input.aggregation == Aggregation::Cumulative && input.period.quarter().is_some();
-    let target = resolve_target(input, decimals);
-    let actual = resolve_actual(&input.actual, input, decimals);
-    let previous = resolve_actual(&input.previous_actual, input, decimals);
+    let target = resolve_target(input);
+    let actual = resolve_actual(&input.actual, input);
+    let previous = resolve_actual(&input.previous_actual, input);
     let ctx = Context {
         input,
         decimals,
@@ -294,12 +326,12 @@ pub fn assess(input: &PerformanceInput) -> Assessment {
     let target_used = target.as_ref().map(|t| t.value);
     let actual_value = actual.value();
     Assessment {
-        target_used,
+        target_used: target_used.map(to_f64),
         target_basis: target.as_ref().map_or(TargetBasis::None, |t| t.basis),
-        actual: actual_value,
-        previous_actual: previous.value(),
+        actual: actual_value.map(to_f64),
+        previous_actual: previous.value().map(to_f64),
         variance: match (actual_value, target_used) {
-            (Some(a), Some(t)) => Some(round_to(a - t, decimals)),
+            (Some(a), Some(t)) => Some(to_f64(a - t)),
             _ => None,
         },
         rag,
@@ -311,6 +343,41 @@ pub fn assess(input: &PerformanceInput) -> Assessment {
     }
 }
 
+/// A stored number as the decimal it was written as: the shortest decimal
+/// that reads back as the same `f64` (89.3, not 89.2999999999999971578...).
+/// `None` for NaN, infinities and numbers beyond a decimal's range.
+pub fn decimal(value: f64) -> Option<Decimal> {
+    if !value.is_finite() {
+        return None;
+    }
+    Decimal::from_str(&value.to_string()).ok()
+}
+
+/// A decimal as the nearest `f64`, for the JSON fields.
+pub fn to_f64(value: Decimal) -> f64 {
+    value.to_f64().unwrap_or(f64::NAN) + 0.0
+}
+
+/// Rounds half away from zero at `decimals` places, as a person would.
+pub fn round_dec(value: Decimal, decimals: u8) -> Decimal {
+    value.round_dp_with_strategy(u32::from(decimals), RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// How a number is printed in a sentence: at `decimals` places, or at as
+/// many more (up to [`MAX_DECIMALS`]) as it needs to be shown exactly.
+pub fn show(value: Decimal, decimals: u8) -> String {
+    let exact = value.normalize().scale().min(u32::from(MAX_DECIMALS));
+    let places = u32::from(decimals.min(MAX_DECIMALS)).max(exact);
+    let shown = round_dec(value, places as u8);
+    // No "-0.0".
+    let shown = if shown.is_zero() {
+        Decimal::ZERO
+    } else {
+        shown
+    };
+    format!("{:.*}", places as usize, shown)
+}
+
 struct Context<'a> {
     input: &'a PerformanceInput,
     decimals: u8,
@@ -318,12 +385,12 @@ struct Context<'a> {
 }
 
 impl Context<'_> {
-    fn num(&self, value: f64) -> String {
-        format!("{:.*}", usize::from(self.decimals), value)
+    fn num(&self, value: Decimal) -> String {
+        show(value, self.decimals)
     }
 
     // "Year-to-date 120" or "89.3".
-    fn actual_phrase(&self, value: f64) -> String {
+    fn actual_phrase(&self, value: Decimal) -> String {
         if self.cumulative_quarter {
             format!("Year-to-date {}", self.num(value))
         } else {
@@ -331,7 +398,7 @@ impl Context<'_> {
         }
     }
 
-    fn previous_phrase(&self, value: f64) -> String {
+    fn previous_phrase(&self, value: Decimal) -> String {
         if self.cumulative_quarter {
             format!("year-to-date {}", self.num(value))
         } else {
@@ -359,42 +426,38 @@ impl Context<'_> {
 }
 
 struct Target {
-    value: f64,
+    value: Decimal,
     basis: TargetBasis,
     // For a pro-rata target: the year's target and the quarters elapsed.
-    pro_rata_of: Option<(f64, u8)>,
+    pro_rata_of: Option<(Decimal, u8)>,
 }
 
-fn finite(value: Option<f64>) -> Option<f64> {
-    value.filter(|v| v.is_finite())
-}
-
-fn resolve_target(input: &PerformanceInput, decimals: u8) -> Option<Target> {
-    if let Some(own) = finite(input.target) {
+fn resolve_target(input: &PerformanceInput) -> Option<Target> {
+    if let Some(own) = input.target.and_then(decimal) {
         return Some(Target {
-            value: round_to(own, decimals),
+            value: own,
             basis: TargetBasis::PeriodTarget,
             pro_rata_of: None,
         });
     }
     let quarter = input.period.quarter()?;
-    let year = finite(input.fy_target)?;
+    let year = input.fy_target.and_then(decimal)?;
     Some(match input.aggregation {
         Aggregation::PointInTime => Target {
-            value: round_to(year, decimals),
+            value: year,
             basis: TargetBasis::FinancialYearTarget,
             pro_rata_of: None,
         },
         Aggregation::Cumulative => Target {
-            value: round_to(year * f64::from(quarter) / 4.0, decimals),
+            value: year * Decimal::from(quarter) / Decimal::from(4),
             basis: TargetBasis::ProRataFinancialYearTarget,
-            pro_rata_of: Some((round_to(year, decimals), quarter)),
+            pro_rata_of: Some((year, quarter)),
         },
     })
 }
 
 enum Actual {
-    Known(f64),
+    Known(Decimal),
     Absent,
     // A cumulative year-to-date sum that cannot be made: the quarters with no
     // value, or (given, expected) when the list has the wrong length.
@@ -405,7 +468,7 @@ enum Actual {
 }
 
 impl Actual {
-    fn value(&self) -> Option<f64> {
+    fn value(&self) -> Option<Decimal> {
         match self {
             Actual::Known(value) => Some(*value),
             _ => None,
@@ -413,9 +476,11 @@ impl Actual {
     }
 }
 
-fn resolve_actual(recorded: &Recorded, input: &PerformanceInput, decimals: u8) -> Actual {
+fn resolve_actual(recorded: &Recorded, input: &PerformanceInput) -> Actual {
     let known = |value: Option<f64>| {
-        finite(value).map_or(Actual::Absent, |v| Actual::Known(round_to(v, decimals)))
+        value
+            .and_then(decimal)
+            .map_or(Actual::Absent, Actual::Known)
     };
     let values = match recorded {
         Recorded::Value(value) => return known(*value),
@@ -433,15 +498,16 @@ fn resolve_actual(recorded: &Recorded, input: &PerformanceInput, decimals: u8) -
                     count: Some((values.len(), expected)),
                 };
             }
-            let missing_quarters: Vec<usize> = values
+            let decimals: Vec<Option<Decimal>> =
+                values.iter().map(|v| v.and_then(decimal)).collect();
+            let missing_quarters: Vec<usize> = decimals
                 .iter()
                 .enumerate()
-                .filter(|(_, v)| finite(**v).is_none())
+                .filter(|(_, v)| v.is_none())
                 .map(|(i, _)| i + 1)
                 .collect();
             if missing_quarters.is_empty() {
-                let sum = values.iter().map(|v| v.unwrap_or(0.0)).sum::<f64>();
-                Actual::Known(round_to(sum, decimals))
+                Actual::Known(decimals.iter().flatten().copied().sum())
             } else {
                 Actual::Incomplete {
                     missing_quarters,
@@ -496,6 +562,15 @@ fn status(ctx: &Context<'_>, target: &Option<Target>, actual: &Actual) -> (Rag, 
         }
         Actual::Known(_) => {}
     }
+    if ctx.input.polarity == Polarity::None {
+        return (
+            Rag::NotJudged,
+            format!(
+                "{} is tracked without a judgement (polarity none), so no status",
+                ctx.label()
+            ),
+        );
+    }
     let (Actual::Known(a), Some(target)) = (actual, target) else {
         return (
             Rag::NoTarget,
@@ -515,11 +590,15 @@ fn status(ctx: &Context<'_>, target: &Option<Target>, actual: &Actual) -> (Rag, 
         }
         _ => format!("the target {}", ctx.num(t)),
     };
-    let diff = round_to(a - t, ctx.decimals);
-    let comparison = if diff == 0.0 {
+    let diff = a - t;
+    let comparison = if diff.is_zero() {
         format!("{} meets {target_phrase}", ctx.actual_phrase(a))
     } else {
-        let side = if diff > 0.0 { "above" } else { "below" };
+        let side = if diff > Decimal::ZERO {
+            "above"
+        } else {
+            "below"
+        };
         format!(
             "{} is {} {side} {target_phrase}",
             ctx.actual_phrase(a),
@@ -527,28 +606,27 @@ fn status(ctx: &Context<'_>, target: &Option<Target>, actual: &Actual) -> (Rag, 
         )
     };
     let miss = diff.abs();
-    let tolerance = ctx.input.tolerance.amount(t);
-    let tolerance_text = precise(tolerance, ctx.decimals.max(1));
-    let within = |limit: f64| miss <= limit + 1e-9 * limit.abs().max(1.0);
+    let tolerance = ctx.input.tolerance.amount_of(t);
+    let tolerance_text = show(tolerance, ctx.decimals.max(1));
     let better = match ctx.input.polarity {
-        Polarity::HigherIsBetter => diff >= 0.0,
-        Polarity::LowerIsBetter => diff <= 0.0,
-        Polarity::Maintain => diff == 0.0,
+        Polarity::HigherIsBetter => diff >= Decimal::ZERO,
+        Polarity::LowerIsBetter => diff <= Decimal::ZERO,
+        Polarity::Maintain | Polarity::None => diff.is_zero(),
     };
     if better {
         return (Rag::Green, format!("{comparison}, so green"));
     }
     if ctx.input.polarity == Polarity::Maintain {
-        let twice = tolerance * 2.0;
-        let twice_text = precise(twice, ctx.decimals.max(1));
-        return if within(tolerance) {
+        let twice = tolerance * Decimal::TWO;
+        let twice_text = show(twice, ctx.decimals.max(1));
+        return if miss <= tolerance {
             (
                 Rag::Green,
                 format!(
                     "{comparison}; within the tolerance {tolerance_text} either side, so green"
                 ),
             )
-        } else if within(twice) {
+        } else if miss <= twice {
             (
                 Rag::Amber,
                 format!(
@@ -566,7 +644,7 @@ fn status(ctx: &Context<'_>, target: &Option<Target>, actual: &Actual) -> (Rag, 
             )
         };
     }
-    if within(tolerance) {
+    if miss <= tolerance {
         (
             Rag::Amber,
             format!("{comparison}; within the tolerance {tolerance_text}, so amber"),
@@ -599,18 +677,38 @@ fn direction(
     };
     let (a, p) = (*a, *p);
     let then = format!("{} in {previous_label}", ctx.previous_phrase(p));
-    if a == p {
+    // Equal at the stored precision, as the contract defines no change.
+    if round_dec(a, ctx.decimals) == round_dec(p, ctx.decimals) {
         return (
             Direction::NoChange,
             format!(
-                "{} is unchanged from {then}, so no change",
-                ctx.actual_phrase(a)
+                "{} is unchanged from {then} to {}, so no change",
+                ctx.actual_phrase(a),
+                match ctx.decimals {
+                    0 => "whole numbers".to_owned(),
+                    1 => "1 decimal place".to_owned(),
+                    n => format!("{n} decimal places"),
+                }
             ),
         );
     }
+    let movement = if a > p { "up" } else { "down" };
     let (better, rule) = match ctx.input.polarity {
         Polarity::HigherIsBetter => (a > p, "higher is better"),
         Polarity::LowerIsBetter => (a < p, "lower is better"),
+        Polarity::None => {
+            return (
+                if a > p {
+                    Direction::Up
+                } else {
+                    Direction::Down
+                },
+                format!(
+                    "{} is {movement} from {then}; tracked without a judgement, so {movement}",
+                    ctx.actual_phrase(a)
+                ),
+            );
+        }
         Polarity::Maintain => {
             let Some(target) = target else {
                 return (
@@ -623,8 +721,8 @@ fn direction(
                 );
             };
             let t = target.value;
-            let now = round_to((a - t).abs(), ctx.decimals);
-            let before = round_to((p - t).abs(), ctx.decimals);
+            let now = (a - t).abs();
+            let before = (p - t).abs();
             let (direction, word) = if now < before {
                 (Direction::Improving, "closer, so improving")
             } else if now > before {
@@ -644,7 +742,6 @@ fn direction(
             );
         }
     };
-    let movement = if a > p { "up" } else { "down" };
     let (direction, word) = if better {
         (Direction::Improving, "improving")
     } else {
@@ -661,12 +758,15 @@ fn direction(
 
 fn quartile(ctx: &Context<'_>, actual: &Actual) -> (QuartileBand, String) {
     let label = ctx.label();
-    if ctx.input.polarity == Polarity::Maintain {
+    let kind = match ctx.input.polarity {
+        Polarity::Maintain => Some("aims to maintain a level"),
+        Polarity::None => Some("is tracked without a judgement"),
+        _ => None,
+    };
+    if let Some(kind) = kind {
         return (
             QuartileBand::NotComparable,
-            "Quartile bands do not apply to an indicator that aims to maintain a level, so not \
-             comparable"
-                .to_owned(),
+            format!("Quartile bands do not apply to an indicator that {kind}, so not comparable"),
         );
     }
     let Actual::Known(a) = actual else {
@@ -677,9 +777,9 @@ fn quartile(ctx: &Context<'_>, actual: &Actual) -> (QuartileBand, String) {
     };
     let input = ctx.input;
     let (Some(top), Some(median), Some(bottom)) = (
-        finite(input.top),
-        finite(input.median),
-        finite(input.bottom),
+        input.top.and_then(decimal),
+        input.median.and_then(decimal),
+        input.bottom.and_then(decimal),
     ) else {
         return (
             QuartileBand::NotComparable,
@@ -690,13 +790,13 @@ fn quartile(ctx: &Context<'_>, actual: &Actual) -> (QuartileBand, String) {
     };
     let a = *a;
     let higher = input.polarity == Polarity::HigherIsBetter;
-    let at_or_better = |boundary: f64| if higher { a >= boundary } else { a <= boundary };
+    let at_or_better = |boundary: Decimal| if higher { a >= boundary } else { a <= boundary };
     let (at, worse) = if higher {
         ("at or above", "below")
     } else {
         ("at or below", "above")
     };
-    let shown = |x: f64| precise(x, ctx.decimals);
+    let shown = |x: Decimal| show(x, ctx.decimals);
     let a_text = ctx.actual_phrase(a);
     if at_or_better(top) {
         (
@@ -735,28 +835,6 @@ fn quartile(ctx: &Context<'_>, actual: &Actual) -> (QuartileBand, String) {
             ),
         )
     }
-}
-
-// Rounds half away from zero at `decimals` places, as a person would:
-// 1.005 to two places is 1.01, although 1.005 * 100 is 100.49999999999999 in
-// binary, so the scaled value is first cleaned of that noise.
-fn round_to(value: f64, decimals: u8) -> f64 {
-    let scale = 10f64.powi(i32::from(decimals.min(MAX_DECIMALS)));
-    let scaled = value * scale;
-    let cleaned: f64 = format!("{scaled:.6}").parse().unwrap_or(scaled);
-    // Adding 0.0 turns -0.0 into 0.0, so nothing prints as "-0.0".
-    cleaned.round() / scale + 0.0
-}
-
-// At least `min_decimals` places, more (up to MAX_DECIMALS) when the value
-// needs them to be shown exactly: a tolerance of 4.565 is printed as such,
-// not as 4.6, because the comparison uses 4.565.
-fn precise(value: f64, min_decimals: u8) -> String {
-    let min_decimals = min_decimals.min(MAX_DECIMALS);
-    let places = (min_decimals..=MAX_DECIMALS)
-        .find(|&d| (round_to(value, d) - value).abs() <= 1e-9 * value.abs().max(1.0))
-        .unwrap_or(MAX_DECIMALS);
-    format!("{:.*}", usize::from(places), round_to(value, places))
 }
 
 #[cfg(test)]
@@ -848,27 +926,137 @@ mod tests {
     }
 
     #[test]
-    fn compares_at_the_stored_precision() {
+    fn compares_exactly_not_at_the_printed_precision() {
+        // 89.99999 misses 90 by 0.00001: within the tolerance, so amber,
+        // and the sentence shows the figures as they are.
         let a = assess(&with_actual(base(), 89.99999));
-        assert_eq!(a.rag, Rag::Green);
-        assert_eq!(a.actual, Some(90.0));
-        assert_eq!(a.variance, Some(0.0));
-        assert_eq!(a.explanation, "90.0 meets the target 90.0, so green");
-
-        let mut input = with_actual(base(), 89.94);
-        input.decimals = 0;
+        assert_eq!(a.rag, Rag::Amber);
+        assert_eq!(a.actual, Some(89.99999));
+        assert_eq!(a.variance, Some(-0.00001));
+        assert_eq!(
+            a.explanation,
+            "89.99999 is 0.00001 below the target 90.0; within the tolerance 4.5, so amber"
+        );
+        // Binary noise is not a miss: 0.1 + 0.2 against 0.3 meets it.
+        let mut input = base();
+        input.aggregation = Aggregation::Cumulative;
+        input.period = Period::parse("FY2009-10-Q2").unwrap();
+        input.target = None;
+        input.fy_target = Some(0.6);
+        input.actual = Recorded::QuarterValues(vec![Some(0.1), Some(0.2)]);
         let a = assess(&input);
-        assert_eq!(a.explanation, "90 meets the target 90, so green");
-
-        // Halves round away from zero, despite binary noise.
-        let mut input = with_actual(base(), 1.005);
-        input.decimals = 2;
-        input.target = Some(1.0);
-        assert_eq!(assess(&input).actual, Some(1.01));
-        let mut input = with_actual(base(), -0.04);
+        assert_eq!(a.actual, Some(0.3));
+        assert_eq!(a.target_used, Some(0.3));
+        assert_eq!(a.rag, Rag::Green, "{}", a.explanation);
+        // Nothing prints as "-0.0".
+        let mut input = with_actual(base(), -0.0);
         input.target = Some(0.0);
         let a = assess(&input);
         assert_eq!(a.explanation, "0.0 meets the target 0.0, so green");
+    }
+
+    // SS LI3: a count (cumulative, no decimals) with a 2009/10 target of 5.
+    fn ss_li3(quarter: u8, quarters: Vec<Option<f64>>) -> PerformanceInput {
+        let mut input = base();
+        input.aggregation = Aggregation::Cumulative;
+        input.decimals = 0;
+        input.period = Period::financial_quarter(2009, quarter).unwrap();
+        input.target = None;
+        input.fy_target = Some(5.0);
+        input.actual = Recorded::QuarterValues(quarters);
+        input
+    }
+
+    #[test]
+    fn ss_li3_q1_misses_the_pro_rata_target_1_25_beyond_its_tolerance() {
+        // 5 x 1/4 = 1.25; 1 misses it by 0.25; 5 % of 1.25 is 0.0625.
+        let a = assess(&ss_li3(1, vec![Some(1.0)]));
+        assert_eq!(a.target_used, Some(1.25));
+        assert_eq!(a.variance, Some(-0.25));
+        assert_eq!(a.rag, Rag::Red);
+        assert_eq!(
+            a.explanation,
+            "Year-to-date 1 is 0.25 below the pro-rata target 1.25 (1/4 of the 2009/10 target \
+             5); beyond the tolerance 0.0625, so red"
+        );
+    }
+
+    #[test]
+    fn ss_li3_q2_is_judged_against_2_5_not_3() {
+        // 5 x 2/4 = 2.5; year to date 1 + 2 = 3 beats it.
+        let a = assess(&ss_li3(2, vec![Some(1.0), Some(2.0)]));
+        assert_eq!(a.target_used, Some(2.5));
+        assert_eq!(a.actual, Some(3.0));
+        assert_eq!(a.rag, Rag::Green);
+        assert_eq!(
+            a.explanation,
+            "Year-to-date 3 is 0.5 above the pro-rata target 2.5 (2/4 of the 2009/10 target 5), \
+             so green"
+        );
+        // Year to date 1 + 1 = 2 misses 2.5 by 0.5, beyond 5 % of 2.5 (0.125).
+        assert_eq!(assess(&ss_li3(2, vec![Some(1.0), Some(1.0)])).rag, Rag::Red);
+    }
+
+    #[test]
+    fn ss_li8_minus_9_6_against_minus_10_is_amber_not_green() {
+        // A percentage change, lower is better, target -10, shown without
+        // decimals: -9.6 misses by 0.4, within 5 % of 10 (0.5).
+        let mut input = with_actual(base(), -9.6);
+        input.polarity = Polarity::LowerIsBetter;
+        input.decimals = 0;
+        input.target = Some(-10.0);
+        let a = assess(&input);
+        assert_eq!(a.actual, Some(-9.6));
+        assert_eq!(a.variance, Some(0.4));
+        assert_eq!(a.rag, Rag::Amber);
+        assert_eq!(
+            a.explanation,
+            "-9.6 is 0.4 above the target -10; within the tolerance 0.5, so amber"
+        );
+    }
+
+    #[test]
+    fn exactly_at_the_tolerance_is_amber_and_a_hair_beyond_is_red() {
+        // 5 % of 91.3 is 4.565 exactly.
+        let mut input = base();
+        input.decimals = 3;
+        input.target = Some(91.3);
+        assert_eq!(rag_of(&with_actual(input.clone(), 86.735)).0, Rag::Amber);
+        assert_eq!(rag_of(&with_actual(input.clone(), 86.7349)).0, Rag::Red);
+        // Lower is better, target 10, tolerance 0.5.
+        let mut input = base();
+        input.polarity = Polarity::LowerIsBetter;
+        input.target = Some(10.0);
+        assert_eq!(rag_of(&with_actual(input.clone(), 10.5)).0, Rag::Amber);
+        assert_eq!(rag_of(&with_actual(input, 10.500001)).0, Rag::Red);
+        // Maintain: green within the tolerance either side, amber within twice.
+        let mut input = base();
+        input.polarity = Polarity::Maintain;
+        input.target = Some(10.0);
+        assert_eq!(rag_of(&with_actual(input.clone(), 9.5)).0, Rag::Green);
+        assert_eq!(rag_of(&with_actual(input.clone(), 10.500001)).0, Rag::Amber);
+        assert_eq!(rag_of(&with_actual(input.clone(), 11.0)).0, Rag::Amber);
+        assert_eq!(rag_of(&with_actual(input, 11.000001)).0, Rag::Red);
+    }
+
+    #[test]
+    fn an_indicator_tracked_without_a_judgement_has_no_status_and_moves_up_or_down() {
+        let mut input = with_actual(base(), 7.5);
+        input.polarity = Polarity::None;
+        input.target = Some(10.0);
+        input.previous_actual = Recorded::Value(Some(7.1));
+        let a = assess(&input);
+        assert_eq!(a.rag, Rag::NotJudged);
+        assert_eq!(a.direction, Direction::Up);
+        assert_eq!(a.quartile, QuartileBand::NotComparable);
+        assert_eq!(
+            a.direction_explanation,
+            "7.5 is up from 7.1 in 2008/09 Q2; tracked without a judgement, so up"
+        );
+        input.actual = Recorded::Value(Some(6.0));
+        assert_eq!(assess(&input).direction, Direction::Down);
+        input.actual = Recorded::Value(Some(7.14));
+        assert_eq!(assess(&input).direction, Direction::NoChange);
     }
 
     // ---- status: lower is better ----
@@ -1163,14 +1351,19 @@ mod tests {
             assert_eq!(a.target_used, Some(expected), "Q{q}");
             assert_eq!(a.actual, Some(f64::from(q)), "Q{q}");
         }
-        // 250 x 1/4 = 62.5, shown and compared as 63 with no decimals.
+        // 250 x 1/4 = 62.5, compared and shown as such even with no decimals.
         let mut input = cumulative();
         input.period = Period::financial_quarter(2009, 1).unwrap();
         input.fy_target = Some(250.0);
-        input.actual = Recorded::QuarterValues(vec![Some(63.0)]);
+        input.actual = Recorded::QuarterValues(vec![Some(62.0)]);
         let a = assess(&input);
-        assert_eq!(a.target_used, Some(63.0));
-        assert_eq!(a.rag, Rag::Green);
+        assert_eq!(a.target_used, Some(62.5));
+        assert_eq!(a.rag, Rag::Amber);
+        assert!(
+            a.explanation.contains("pro-rata target 62.5 "),
+            "{}",
+            a.explanation
+        );
     }
 
     #[test]
@@ -1362,7 +1555,8 @@ mod tests {
             travel(Polarity::HigherIsBetter, 87.04, Some(87.0)),
             (
                 Direction::NoChange,
-                "87.0 is unchanged from 87.0 in 2008/09 Q2, so no change".into()
+                "87.04 is unchanged from 87.0 in 2008/09 Q2 to 1 decimal place, so no change"
+                    .into()
             )
         );
         assert_eq!(
@@ -1525,10 +1719,13 @@ mod tests {
     }
 
     #[test]
-    fn quartile_compares_the_rounded_actual_with_the_boundary_as_printed() {
+    fn quartile_compares_the_exact_actual_with_the_exact_boundary() {
         let mut input = with_actual(base(), 89.96);
         (input.top, input.median, input.bottom) = (Some(90.0), Some(80.0), Some(70.0));
+        assert_eq!(assess(&input).quartile, QuartileBand::UpperMiddle);
+        input.actual = Recorded::Value(Some(90.0));
         assert_eq!(assess(&input).quartile, QuartileBand::Top);
+        input.actual = Recorded::Value(Some(89.96));
         input.top = Some(90.05);
         let a = assess(&input);
         assert_eq!(a.quartile, QuartileBand::UpperMiddle);
@@ -1626,16 +1823,21 @@ mod tests {
     }
 
     #[test]
-    fn rounding_helpers() {
-        assert_eq!(round_to(1.005, 2), 1.01);
-        assert_eq!(round_to(2.5, 0), 3.0);
-        assert_eq!(round_to(-2.5, 0), -3.0);
-        assert_eq!(round_to(-0.04, 1).to_string(), "0");
-        assert_eq!(round_to(89.3 - 90.0, 1), -0.7);
-        assert_eq!(round_to(1.23456789, 200), 1.234568);
-        assert_eq!(precise(4.5, 1), "4.5");
-        assert_eq!(precise(4.565, 1), "4.565");
-        assert_eq!(precise(7.0, 1), "7.0");
-        assert_eq!(precise(1.0 / 3.0, 1), "0.333333");
+    fn decimal_and_printing_helpers() {
+        assert_eq!(decimal(89.3).unwrap().to_string(), "89.3");
+        assert_eq!(
+            decimal(0.1 + 0.2).unwrap().to_string(),
+            "0.30000000000000004"
+        );
+        assert_eq!(decimal(f64::NAN), None);
+        assert_eq!(round_dec(decimal(1.005).unwrap(), 2).to_string(), "1.01");
+        assert_eq!(round_dec(decimal(2.5).unwrap(), 0).to_string(), "3");
+        assert_eq!(round_dec(decimal(-2.5).unwrap(), 0).to_string(), "-3");
+        assert_eq!(show(decimal(4.5).unwrap(), 1), "4.5");
+        assert_eq!(show(decimal(4.565).unwrap(), 1), "4.565");
+        assert_eq!(show(decimal(7.0).unwrap(), 1), "7.0");
+        assert_eq!(show(decimal(1.25).unwrap(), 0), "1.25");
+        assert_eq!(show(Decimal::ONE / Decimal::from(3), 1), "0.333333");
+        assert_eq!(show(decimal(-0.0).unwrap(), 1), "0.0");
     }
 }

@@ -453,6 +453,38 @@ impl Period {
         self.spec()?.shifted(-1).build().ok()
     }
 
+    /// The period of the same kind just before this one: the previous
+    /// quarter for a quarter (`FY2009-10-Q1` gives `FY2008-09-Q4`), the
+    /// previous year for a year, and the span of the same length just before
+    /// a pooled range (`CY2001-2003` gives `CY1998-2000`). `None` before 1900.
+    pub fn previous(&self) -> Option<Period> {
+        match self.spec()? {
+            Spec::FinancialQuarter(y, 1) => Spec::FinancialQuarter(y - 1, 4).build().ok(),
+            Spec::FinancialQuarter(y, q) => Spec::FinancialQuarter(y, q - 1).build().ok(),
+            Spec::CalendarYears(a, b) => Spec::CalendarYears(a, b).shifted(a - b - 1).build().ok(),
+            spec => spec.shifted(-1).build().ok(),
+        }
+    }
+
+    /// The period of kind `kind` that contains `date`; `None` for pooled
+    /// calendar years (whose span is not fixed) or outside 1900 to 2100.
+    pub fn of_kind_containing(kind: PeriodType, date: NaiveDate) -> Option<Period> {
+        let (y, m) = (date.year(), date.month());
+        let spec = match kind {
+            PeriodType::FinancialYear => Spec::FinancialYear(if m >= 4 { y } else { y - 1 }),
+            PeriodType::FinancialQuarter => match m {
+                1..=3 => Spec::FinancialQuarter(y - 1, 4),
+                4..=6 => Spec::FinancialQuarter(y, 1),
+                7..=9 => Spec::FinancialQuarter(y, 2),
+                _ => Spec::FinancialQuarter(y, 3),
+            },
+            PeriodType::AcademicYear => Spec::AcademicYear(if m >= 9 { y } else { y - 1 }),
+            PeriodType::CalendarYear => Spec::CalendarYear(y),
+            PeriodType::CalendarYears => return None,
+        };
+        spec.build().ok()
+    }
+
     /// Whether `date` falls within the period (both ends included).
     pub fn contains(&self, date: NaiveDate) -> bool {
         self.starts_on <= date && date <= self.ends_on

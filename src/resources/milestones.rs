@@ -14,9 +14,7 @@ use crate::resources::objectives::{objective_refs, ObjectiveRef};
 use crate::resources::organisations::{check_org_ids, OrganisationRef};
 use crate::resources::progress::{self, ProgressUpdate, ProgressUpdatePage};
 use crate::resources::write::{self, Record};
-use crate::store::listing::{
-    parse_bool, parse_date, Filter, FilterKind, ListSpec, ManualType, SortField, SortType,
-};
+use crate::store::listing::{Filter, FilterKind, ListSpec, ManualType, SortField, SortType};
 use crate::store::milestones::{self as db, MilestoneChanges, MilestoneRow, NewMilestoneRow};
 use crate::store::progress::Deliverable;
 use crate::store::sql::DynSql;
@@ -53,14 +51,16 @@ pub struct Milestone {
     /// The lead organisation (by default the objective's).
     pub lead_organisation_id: Option<Uuid>,
     pub lead_organisation: Option<OrganisationRef>,
-    /// Set by the newest progress update.
+    /// Set by its progress update for the latest period (the latest entered
+    /// breaking ties); with `as_of`, the status on that day.
     pub status: DeliverableStatus,
     /// When it was completed (status `complete` only).
     pub completed_on: Option<NaiveDate>,
     /// Due before the day asked about (`as_of`, default today) and not
     /// complete, deferred or cancelled.
     pub overdue: bool,
-    /// The newest progress update, if any.
+    /// The update that sets its status (for the latest period), if any;
+    /// with `as_of`, the one that set it on that day.
     pub latest_update: Option<ProgressUpdate>,
     pub notes: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -120,6 +120,34 @@ pub(crate) async fn to_dtos(
             with_refs((r, embedded), as_of)
         })
         .collect()
+}
+
+/// Turns milestones into what they were on `day`: each one's status,
+/// completion, governing update and overdue flag then. One query.
+pub(crate) async fn at_day(
+    conn: &mut AsyncPgConnection,
+    items: &mut [Milestone],
+    day: NaiveDate,
+) -> ApiResult<()> {
+    let ids: Vec<Uuid> = items.iter().map(|m| m.id).collect();
+    let updates = crate::store::progress::started_by(conn, true, &ids, day).await?;
+    for m in items {
+        let mine: Vec<&crate::store::progress::ProgressRow> = updates
+            .iter()
+            .filter(|u| u.milestone_id == Some(m.id))
+            .collect();
+        let (status, completed_on, update) = progress::state_as_of(
+            (m.status, m.completed_on),
+            &mine,
+            m.latest_update.is_some(),
+            day,
+        )?;
+        m.status = status;
+        m.completed_on = completed_on;
+        m.latest_update = update;
+        m.overdue = is_overdue(m.due_on, status, day);
+    }
+    Ok(())
 }
 
 /// The objective a milestone belongs to, as the database embeds it.
@@ -272,7 +300,10 @@ pub struct MilestoneFilters {
     due_to: Option<String>,
     /// `true`: only overdue ones; `false`: only those not overdue (as of `as_of`).
     overdue: Option<bool>,
-    /// The day `overdue` is judged on (default today, Europe/London).
+    /// Answer as on this day (`YYYY-MM-DD`; default today, Europe/London):
+    /// each milestone's status is that of its latest update whose period had
+    /// started by then (complete only from its `completed_on`), and
+    /// `overdue` and the `status` filter are judged on it.
     as_of: Option<String>,
     /// Free text in code, title or notes.
     q: Option<String>,
@@ -296,7 +327,7 @@ pub(crate) const LIST: ListSpec = ListSpec {
         ),
         Filter::new(
             "status",
-            FilterKind::Vocab("milestones.status", DeliverableStatus::WORDS),
+            FilterKind::Manual(ManualType::Words(DeliverableStatus::WORDS)),
         ),
         Filter::new(
             "lead_organisation_id",
@@ -332,18 +363,9 @@ async fn list_response(
     objective: Option<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let mut p = crate::web::page::list_params(req, LIST)?;
-    let as_of = match p.filter("as_of") {
-        Some(d) => parse_date("as_of", d)?,
-        None => today(),
-    };
-    if let Some(v) = p.filter("overdue") {
-        let overdue = parse_bool("overdue", v)?;
-        p.add_condition(progress::overdue_sql(
-            "milestones.due_on",
-            "milestones.status",
-            as_of,
-            overdue,
-        ));
+    let as_of = progress::AsOf::of(&p)?;
+    for c in as_of.conditions(&p, Deliverable::Milestone(Uuid::nil()), "milestones.due_on")? {
+        p.add_condition(c);
     }
     let mut conn = state.conn().await?;
     if let Some(id) = objective {
@@ -357,10 +379,13 @@ async fn list_response(
         );
     }
     let (rows, total) = db::list_embedded(&mut conn, &p).await?;
-    let items = rows
+    let mut items = rows
         .into_iter()
-        .map(|row| with_refs(row, as_of))
+        .map(|row| with_refs(row, as_of.day))
         .collect::<ApiResult<Vec<_>>>()?;
+    if as_of.asked {
+        at_day(&mut conn, &mut items, as_of.day).await?;
+    }
     Ok(p.page(items, total)?.respond(req))
 }
 
@@ -709,6 +734,17 @@ pub async fn create_milestone_update(
 ) -> ApiResult<HttpResponse> {
     progress::create_for::<Milestone>(&ctx, &state, *id, if_match, body.0).await
 }
+
+mod corrections {
+    use super::*;
+    use actix_web::{delete, patch};
+
+    crate::progress_correction_handlers! {
+    record: Milestone, tag: "milestones", id: "Milestone id",
+    patch: update_milestone_update, delete: withdraw_milestone_update,
+    }
+}
+pub use corrections::*;
 
 impl progress::Reportable for Milestone {
     const COLLECTION: &'static str = "/api/v1/milestones";

@@ -30,7 +30,9 @@ pub struct ProgressUpdate {
     pub id: Uuid,
     /// The quarter reported on (written as a code, e.g. `FY2009-10-Q2`).
     pub period: Period,
-    /// The status reported; the newest update's is the deliverable's.
+    /// The status reported. The deliverable's status is that of its update
+    /// for the latest period (the latest entered breaking ties), whatever
+    /// order they were entered in.
     pub status: DeliverableStatus,
     /// What happened, what is next.
     pub commentary: Option<String>,
@@ -44,9 +46,23 @@ pub struct ProgressUpdate {
     pub author_org: Option<String>,
     /// When it was recorded.
     pub created_at: DateTime<Utc>,
+    /// When it was last corrected.
+    pub updated_at: DateTime<Utc>,
+    /// Incremented by every correction; the `ETag`.
+    pub version: i32,
+    /// When it was withdrawn (`DELETE`): a withdrawn update is in no list
+    /// and sets no status, and keeps its history. Null while it stands.
+    #[schema(required = true)]
+    pub withdrawn_at: Option<DateTime<Utc>>,
 }
 
 page_schema!(ProgressUpdatePage, ProgressUpdate);
+
+impl crate::web::http::Versioned for ProgressUpdate {
+    fn version(&self) -> i32 {
+        self.version
+    }
+}
 
 impl TryFrom<ProgressRow> for ProgressUpdate {
     type Error = ApiError;
@@ -63,6 +79,9 @@ impl TryFrom<ProgressRow> for ProgressUpdate {
             author_name: r.author_name,
             author_org: r.author_org,
             created_at: r.created_at,
+            updated_at: r.updated_at,
+            version: r.version,
+            withdrawn_at: r.withdrawn_at,
         })
     }
 }
@@ -143,13 +162,40 @@ pub async fn get(
 fn validate(body: &NewProgressUpdate) -> ApiResult<()> {
     let mut errors = Errors::new();
     match Period::parse(&body.period) {
-        Ok(p) if p.r#type == PeriodType::FinancialQuarter => {}
+        Ok(p) if p.r#type == PeriodType::FinancialQuarter => {
+            if p.starts_on > today() {
+                errors.rule(
+                    "/period",
+                    format!(
+                        "{} has not started (it starts on {}); progress is reported for \
+                         periods that have",
+                        p.code, p.starts_on
+                    ),
+                );
+            }
+        }
         Ok(_) => errors.add("/period", "must be a financial quarter, e.g. FY2009-10-Q2"),
         Err(e) if e.is_rule() => errors.rule("/period", e.to_string()),
         Err(e) => errors.add("/period", e.to_string()),
     }
-    errors.opt_text("/commentary", body.commentary.as_deref(), 4000);
-    match (body.status, body.completed_on) {
+    check_status(
+        &mut errors,
+        body.status,
+        body.completed_on,
+        body.commentary.as_deref(),
+    );
+    errors.finish()
+}
+
+// The fields an update's status and commentary must satisfy.
+fn check_status(
+    errors: &mut Errors,
+    status: DeliverableStatus,
+    completed_on: Option<NaiveDate>,
+    commentary: Option<&str>,
+) {
+    errors.opt_text("/commentary", commentary, 4000);
+    match (status, completed_on) {
         (DeliverableStatus::Complete, None) => {
             errors.rule("/completed_on", "is required when the status is complete")
         }
@@ -162,7 +208,31 @@ fn validate(body: &NewProgressUpdate) -> ApiResult<()> {
         (DeliverableStatus::Complete, Some(_)) | (_, None) => {}
         (_, Some(_)) => errors.rule("/completed_on", "is only for the status complete"),
     }
-    errors.finish()
+}
+
+/// Sets a deliverable's status (and completion date) from its governing
+/// update, the one for the latest period: after any update is recorded,
+/// corrected or withdrawn. With no update left it is `not_started`.
+async fn set_status_from_updates(
+    conn: &mut AsyncPgConnection,
+    table: &str,
+    of: Deliverable,
+) -> ApiResult<()> {
+    let governing = db::governing(conn, of).await?;
+    let (status, completed_on) = governing.map_or(
+        (DeliverableStatus::NotStarted.as_str().to_string(), None),
+        |g| (g.status, g.completed_on),
+    );
+    diesel::sql_query(format!(
+        "UPDATE {table} SET status = $1, completed_on = $2, version = version + 1, \
+         updated_at = now() WHERE id = $3"
+    ))
+    .bind::<Text, _>(status)
+    .bind::<Nullable<Date>, _>(completed_on)
+    .bind::<SqlUuid, _>(of.id())
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Records an update of the deliverable `before` (already locked and
@@ -198,16 +268,7 @@ pub async fn record<R: Record>(
         },
     )
     .await?;
-    diesel::sql_query(format!(
-        "UPDATE {} SET status = $1, completed_on = $2, version = version + 1, updated_at = now() \
-         WHERE id = $3",
-        R::TABLE
-    ))
-    .bind::<Text, _>(body.status.as_str())
-    .bind::<Nullable<Date>, _>(body.completed_on)
-    .bind::<SqlUuid, _>(id)
-    .execute(conn)
-    .await?;
+    set_status_from_updates(conn, R::TABLE, of).await?;
     let after = R::load(conn, id).await?;
     let update = ProgressUpdate::try_from(row)?;
     audit::record(
@@ -234,12 +295,15 @@ pub async fn record<R: Record>(
 }
 
 /// The overdue rule as SQL: `due` (a date expression) before `as_of` and
-/// `status` open; or, with `overdue = false`, its negation (no date included).
-pub fn overdue_sql(due: &str, status: &str, as_of: NaiveDate, overdue: bool) -> DynSql {
+/// `status` (an SQL expression) open; or, with `overdue = false`, its
+/// negation (no date included).
+pub fn overdue_sql(due: &str, status: DynSql, as_of: NaiveDate, overdue: bool) -> DynSql {
     let cond = DynSql::raw(format!("({due}) < "))
         .bind(as_of.to_string())
+        .sql("::date AND (")
+        .push(status)
         .sql(format!(
-            "::date AND {status} NOT IN ({})",
+            ") NOT IN ({})",
             crate::domain::deliverable::closed_sql_list()
         ));
     if overdue {
@@ -249,6 +313,114 @@ pub fn overdue_sql(due: &str, status: &str, as_of: NaiveDate, overdue: bool) -> 
             .push(cond)
             .sql(format!(") OR ({due}) IS NULL"))
     }
+}
+
+/// The day a deliverable list or roll-up answers for: `as_of`, or today.
+#[derive(Debug, Clone, Copy)]
+pub struct AsOf {
+    pub day: NaiveDate,
+    /// Whether a day was asked for. Then statuses are the statuses on that
+    /// day (point in time); otherwise the stored ones, which are today's.
+    pub asked: bool,
+}
+
+impl AsOf {
+    /// The `as_of` of a list request.
+    pub fn of(p: &crate::store::listing::ListParams) -> ApiResult<AsOf> {
+        Ok(match p.filter("as_of") {
+            Some(d) => AsOf {
+                day: crate::store::listing::parse_date("as_of", d)?,
+                asked: true,
+            },
+            None => AsOf {
+                day: today(),
+                asked: false,
+            },
+        })
+    }
+
+    /// SQL for a deliverable's status on the day: its stored status, or
+    /// when a day was asked for, the status of its governing update then.
+    pub fn status_sql(&self, of: Deliverable) -> DynSql {
+        let (table, column) = match of {
+            Deliverable::Milestone(_) => ("milestones", "milestone_id"),
+            Deliverable::ImprovementAction(_) => ("improvement_actions", "improvement_action_id"),
+        };
+        if !self.asked {
+            return DynSql::raw(format!("{table}.status"));
+        }
+        let template = db::status_as_of_sql(table, column, "\u{1}");
+        let mut parts = template.split('\u{1}');
+        let mut sql = DynSql::raw(parts.next().unwrap_or_default());
+        for part in parts {
+            sql = sql.bind(self.day.to_string()).sql("::date").sql(part);
+        }
+        sql
+    }
+
+    /// The `status` and `overdue` filters of a deliverable list, judged on
+    /// the day. `of` names the kind (its id is not read); `due` is the
+    /// due-date expression.
+    pub fn conditions(
+        &self,
+        p: &crate::store::listing::ListParams,
+        of: Deliverable,
+        due: &str,
+    ) -> ApiResult<Vec<DynSql>> {
+        let mut out = Vec::new();
+        if let Some(v) = p.filter("status") {
+            let mut words = Vec::new();
+            for w in v.split(',').map(str::trim).filter(|w| !w.is_empty()) {
+                let status = DeliverableStatus::parse(w).ok_or_else(|| {
+                    ApiError::InvalidQuery(format!(
+                        "status: {w:?} is not one of {}",
+                        DeliverableStatus::WORDS.join(", ")
+                    ))
+                })?;
+                words.push(status.as_str());
+            }
+            out.push(
+                DynSql::raw("(")
+                    .push(self.status_sql(of))
+                    .sql(") = ANY(string_to_array(")
+                    .bind(words.join(","))
+                    .sql(", ','))"),
+            );
+        }
+        if let Some(v) = p.filter("overdue") {
+            let overdue = crate::store::listing::parse_bool("overdue", v)?;
+            out.push(overdue_sql(due, self.status_sql(of), self.day, overdue));
+        }
+        Ok(out)
+    }
+}
+
+/// What a deliverable was on a day asked for: its status, completion date
+/// and governing update then, from its own stored status and its standing
+/// updates whose periods had started by then ([`db::started_by`]).
+pub fn state_as_of(
+    own: (DeliverableStatus, Option<NaiveDate>),
+    updates: &[&ProgressRow],
+    has_updates: bool,
+    day: NaiveDate,
+) -> ApiResult<(DeliverableStatus, Option<NaiveDate>, Option<ProgressUpdate>)> {
+    let facts = updates
+        .iter()
+        .map(|u| {
+            Ok(crate::domain::deliverable::UpdateFacts {
+                period_starts_on: u.period_starts_on,
+                entered: u.created_at,
+                status: DeliverableStatus::from_db(&u.status)?,
+                completed_on: u.completed_on,
+            })
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    let (status, completed_on, i) =
+        crate::domain::deliverable::status_as_of(own, &facts, has_updates, day);
+    let update = i
+        .map(|i| ProgressUpdate::try_from(updates[i].clone()))
+        .transpose()?;
+    Ok((status, completed_on, update))
 }
 
 /// A deliverable that takes progress updates (milestones, improvement actions).
@@ -280,7 +452,7 @@ pub async fn get_for<R: Reportable>(
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.conn().await?;
     let update = get(&mut conn, R::deliverable(id), update_id).await?;
-    Ok(HttpResponse::Ok().json(update))
+    Ok(crate::web::http::ok_record(&update))
 }
 
 /// `POST .../{id}/updates` of any deliverable: locks it (checking `If-Match`
@@ -305,10 +477,259 @@ pub async fn create_for<R: Reportable>(
             record(conn, &actor, &user, R::deliverable(id), &before, body).await
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            actix_web::http::header::LOCATION,
-            format!("{}/{id}/updates/{}", R::COLLECTION, update.id),
-        ))
-        .json(update))
+    Ok(crate::web::http::created_record(
+        format!("{}/{id}/updates/{}", R::COLLECTION, update.id),
+        &update,
+    ))
+}
+
+/// A correction of a progress update (JSON merge patch): the fields given
+/// change. The period reported on stays; withdraw the update and post
+/// another to report on a different one.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProgressUpdatePatch {
+    #[serde(default)]
+    #[schema(value_type = DeliverableStatus)]
+    pub status: crate::web::http::Patch<DeliverableStatus>,
+    /// At most 4000 characters; null clears it.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub commentary: crate::web::http::Patch<String>,
+    /// Required for `complete` (not in the future), refused otherwise; null
+    /// clears it.
+    #[serde(default)]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub completed_on: crate::web::http::Patch<NaiveDate>,
+}
+
+/// Locks a deliverable and one of its standing updates, checks who may
+/// report on it and the update's `If-Match`. Returns the deliverable as it
+/// was and the update's row.
+async fn lock_update<R: Reportable>(
+    conn: &mut AsyncPgConnection,
+    user: &AuthUser,
+    id: Uuid,
+    update_id: Uuid,
+    if_match: &crate::web::http::IfMatch,
+) -> ApiResult<(R, ProgressRow)> {
+    let scope = crate::web::policy::ReportScope::of(user)?;
+    let before: R = crate::resources::write::lock(conn, id, None).await?;
+    let leads: Vec<&str> = before.leads().iter().map(|o| o.code.as_str()).collect();
+    scope.check(&format!("this {}", R::ENTITY), &leads)?;
+    let of = R::deliverable(id);
+    let missing = || ApiError::NotFound(format!("no update {update_id} of this {}", R::ENTITY));
+    crate::store::records::lock_row(conn, "progress_updates", update_id)
+        .await?
+        .ok_or_else(missing)?;
+    let row = db::find(conn, update_id).await?;
+    if !of.owns(&row) {
+        return Err(missing());
+    }
+    if row.withdrawn_at.is_some() {
+        return Err(ApiError::Conflict("the update is withdrawn".into()));
+    }
+    if_match.check(row.version)?;
+    Ok((before, row))
+}
+
+/// Audits a correction or withdrawal of an update and what it did to the
+/// deliverable's status.
+async fn audit_change<R: Reportable>(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor,
+    action: &str,
+    id: Uuid,
+    before: (&R, &ProgressUpdate),
+    after: &ProgressUpdate,
+) -> ApiResult<()> {
+    set_status_from_updates(conn, R::TABLE, R::deliverable(id)).await?;
+    let deliverable_after = R::load(conn, id).await?;
+    audit::record(
+        conn,
+        actor,
+        "status",
+        R::ENTITY,
+        id,
+        Some(before.0),
+        Some(&deliverable_after),
+    )
+    .await?;
+    audit::record(
+        conn,
+        actor,
+        action,
+        "progress_update",
+        after.id,
+        Some(before.1),
+        Some(after),
+    )
+    .await?;
+    Ok(())
+}
+
+/// `PATCH .../{id}/updates/{update_id}` of any deliverable: corrects the
+/// update and sets the deliverable's status again from its updates.
+pub async fn correct_for<R: Reportable>(
+    ctx: &crate::web::http::Ctx,
+    state: &crate::AppState,
+    id: Uuid,
+    update_id: Uuid,
+    if_match: crate::web::http::IfMatch,
+    patch: ProgressUpdatePatch,
+) -> ApiResult<HttpResponse> {
+    use crate::web::http::Patch;
+    use diesel_async::AsyncConnection;
+    let user = ctx.user.clone();
+    let actor = ctx.actor();
+    let mut conn = state.conn().await?;
+    let update = conn
+        .transaction::<ProgressUpdate, ApiError, _>(async move |conn| {
+            let (before, row) = lock_update::<R>(conn, &user, id, update_id, &if_match).await?;
+            let mut errors = Errors::new();
+            let status = patch
+                .status
+                .required("/status", &mut errors.0)
+                .map_or_else(|| DeliverableStatus::from_db(&row.status), Ok)?;
+            let commentary = match patch.commentary {
+                Patch::Absent => row.commentary.clone(),
+                Patch::Null => None,
+                Patch::Value(c) => Some(c),
+            };
+            let completed_on = match patch.completed_on {
+                Patch::Absent if status == DeliverableStatus::Complete => row.completed_on,
+                Patch::Absent | Patch::Null => None,
+                Patch::Value(d) => Some(d),
+            };
+            check_status(&mut errors, status, completed_on, commentary.as_deref());
+            errors.finish()?;
+            let was = ProgressUpdate::try_from(row.clone())?;
+            let changes = db::ProgressChanges {
+                status: status.as_str().to_string(),
+                commentary,
+                completed_on,
+            };
+            let row = db::correct(conn, &row, &changes)
+                .await
+                .map_err(crate::resources::write::changed_meanwhile)?;
+            let update = ProgressUpdate::try_from(row)?;
+            audit_change::<R>(conn, &actor, "update", id, (&before, &was), &update).await?;
+            Ok(update)
+        })
+        .await?;
+    Ok(crate::web::http::ok_record(&update))
+}
+
+/// `DELETE .../{id}/updates/{update_id}` of any deliverable: withdraws the
+/// update and sets the deliverable's status again from the rest.
+pub async fn withdraw_for<R: Reportable>(
+    ctx: &crate::web::http::Ctx,
+    state: &crate::AppState,
+    id: Uuid,
+    update_id: Uuid,
+    if_match: crate::web::http::IfMatch,
+) -> ApiResult<HttpResponse> {
+    use diesel_async::AsyncConnection;
+    let user = ctx.user.clone();
+    let actor = ctx.actor();
+    let mut conn = state.conn().await?;
+    let update = conn
+        .transaction::<ProgressUpdate, ApiError, _>(async move |conn| {
+            let (before, row) = lock_update::<R>(conn, &user, id, update_id, &if_match).await?;
+            let was = ProgressUpdate::try_from(row.clone())?;
+            let row = db::withdraw(conn, &row)
+                .await
+                .map_err(crate::resources::write::changed_meanwhile)?;
+            let update = ProgressUpdate::try_from(row)?;
+            audit_change::<R>(conn, &actor, "withdraw", id, (&before, &was), &update).await?;
+            Ok(update)
+        })
+        .await?;
+    Ok(crate::web::http::ok_record(&update))
+}
+
+/// The correction handlers of a deliverable's updates, `PATCH` and `DELETE`
+/// on `/{id}/updates/{update_id}`, written once for every kind of
+/// deliverable.
+#[macro_export]
+macro_rules! progress_correction_handlers {
+    (record: $record:ty, tag: $tag:literal, id: $id_doc:literal,
+     patch: $patch:ident, delete: $delete:ident $(,)?) => {
+        /// Correct a progress update
+        ///
+        /// Who may report on the deliverable may correct its updates: a JSON
+        /// merge patch of `status`, `commentary` and `completed_on`, with
+        /// `If-Match` (the update's `ETag`) required. The deliverable's
+        /// status is then set again from its update for the latest period;
+        /// the update's history keeps what it said.
+        #[utoipa::path(
+            tag = $tag,
+            request_body(content = $crate::resources::progress::ProgressUpdatePatch, content_type = "application/merge-patch+json"),
+            params(
+                ("id" = Uuid, Path, description = $id_doc),
+                ("update_id" = Uuid, Path, description = "Update id"),
+                $crate::resources::IfMatchHeader,
+            ),
+            security(("bearer" = [])),
+            responses(
+                (status = 200, description = "Corrected", body = $crate::resources::progress::ProgressUpdate, headers(("ETag" = String))),
+                (status = 400, description = "Malformed JSON", body = $crate::web::error::ErrorBody),
+                (status = 403, description = "Not an editor, and not a contributor of the lead organisation", body = $crate::web::error::ErrorBody),
+                (status = 404, description = "No such update of this deliverable", body = $crate::web::error::ErrorBody),
+                (status = 409, description = "The update is withdrawn", body = $crate::web::error::ErrorBody),
+                (status = 412, description = "If-Match is stale", body = $crate::web::error::ErrorBody),
+                (status = 413, description = "Body over 1 MiB", body = $crate::web::error::ErrorBody),
+                (status = 415, description = "Body is not JSON", body = $crate::web::error::ErrorBody),
+                (status = 422, description = "Invalid fields", body = $crate::web::error::ErrorBody),
+                (status = 428, description = "If-Match missing", body = $crate::web::error::ErrorBody),
+            )
+        )]
+        #[patch("/{id}/updates/{update_id}")]
+        pub async fn $patch(
+            ctx: $crate::web::http::Ctx,
+            state: actix_web::web::Data<$crate::AppState>,
+            path: actix_web::web::Path<(Uuid, Uuid)>,
+            if_match: $crate::web::http::IfMatch,
+            body: $crate::web::http::ApiJson<$crate::resources::progress::ProgressUpdatePatch>,
+        ) -> $crate::web::error::ApiResult<actix_web::HttpResponse> {
+            ctx.require($crate::web::auth::Role::Contributor)?;
+            let (id, update_id) = *path;
+            $crate::resources::progress::correct_for::<$record>(&ctx, &state, id, update_id, if_match, body.0).await
+        }
+
+        /// Withdraw a progress update
+        ///
+        /// Who may report on the deliverable may withdraw its updates
+        /// (`If-Match` required): the update leaves the lists, stops
+        /// counting (the deliverable's status is set again from the rest,
+        /// `not_started` when none is left) and keeps its history.
+        #[utoipa::path(
+            tag = $tag,
+            params(
+                ("id" = Uuid, Path, description = $id_doc),
+                ("update_id" = Uuid, Path, description = "Update id"),
+                $crate::resources::IfMatchHeader,
+            ),
+            security(("bearer" = [])),
+            responses(
+                (status = 200, description = "Withdrawn", body = $crate::resources::progress::ProgressUpdate, headers(("ETag" = String))),
+                (status = 403, description = "Not an editor, and not a contributor of the lead organisation", body = $crate::web::error::ErrorBody),
+                (status = 404, description = "No such update of this deliverable", body = $crate::web::error::ErrorBody),
+                (status = 409, description = "Already withdrawn", body = $crate::web::error::ErrorBody),
+                (status = 412, description = "If-Match is stale", body = $crate::web::error::ErrorBody),
+                (status = 428, description = "If-Match missing", body = $crate::web::error::ErrorBody),
+            )
+        )]
+        #[delete("/{id}/updates/{update_id}")]
+        pub async fn $delete(
+            ctx: $crate::web::http::Ctx,
+            state: actix_web::web::Data<$crate::AppState>,
+            path: actix_web::web::Path<(Uuid, Uuid)>,
+            if_match: $crate::web::http::IfMatch,
+        ) -> $crate::web::error::ApiResult<actix_web::HttpResponse> {
+            ctx.require($crate::web::auth::Role::Contributor)?;
+            let (id, update_id) = *path;
+            $crate::resources::progress::withdraw_for::<$record>(&ctx, &state, id, update_id, if_match).await
+        }
+    };
 }

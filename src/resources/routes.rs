@@ -92,7 +92,9 @@ pub fn api(cfg: &mut ServiceConfig) {
                     .service(milestones::archive::milestone_history)
                     .service(milestones::list_milestone_updates)
                     .service(milestones::create_milestone_update)
-                    .service(milestones::get_milestone_update),
+                    .service(milestones::get_milestone_update)
+                    .service(milestones::update_milestone_update)
+                    .service(milestones::withdraw_milestone_update),
             )
             .service(
                 scope("/inspections")
@@ -145,13 +147,18 @@ pub fn api(cfg: &mut ServiceConfig) {
                     .service(improvement::actions::archive::improvement_action_history)
                     .service(improvement::list_improvement_action_updates)
                     .service(improvement::create_improvement_action_update)
-                    .service(improvement::get_improvement_action_update),
+                    .service(improvement::get_improvement_action_update)
+                    .service(improvement::actions::update_improvement_action_update)
+                    .service(improvement::actions::withdraw_improvement_action_update),
             )
             .service(
                 scope("/indicators")
                     .service(indicators::data::list_values)
                     .service(indicators::data::import_values)
                     .service(indicators::data::value_history)
+                    .service(indicators::data::get_value)
+                    .service(indicators::data::update_value)
+                    .service(indicators::data::withdraw_value)
                     .service(indicators::list_indicators)
                     .service(indicators::create_indicator)
                     .service(indicators::get_indicator)
@@ -161,11 +168,14 @@ pub fn api(cfg: &mut ServiceConfig) {
                     .service(indicators::archive::indicator_history)
                     .service(indicators::data::list_indicator_targets)
                     .service(indicators::data::put_indicator_target)
+                    .service(indicators::data::update_indicator_target)
                     .service(indicators::data::delete_indicator_target)
                     .service(indicators::data::list_indicator_values)
                     .service(indicators::data::put_indicator_value)
                     .service(indicators::data::list_indicator_commentary)
                     .service(indicators::data::put_indicator_commentary)
+                    .service(indicators::data::update_indicator_commentary)
+                    .service(indicators::data::withdraw_indicator_commentary)
                     .service(indicators::performance::get_indicator_performance)
                     .service(indicators::performance::get_indicator_series),
             )

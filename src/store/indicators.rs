@@ -9,6 +9,15 @@ use uuid::Uuid;
 use super::schema::{indicator_commentary, indicator_targets, indicator_values, indicators};
 use crate::store::listing::ListParams;
 
+/// Which values or targets a query reads: the whole population's, the
+/// sub-groups', or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Groups {
+    Whole,
+    SubGroups,
+    All,
+}
+
 /// An indicator as stored.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = indicators, check_for_backend(diesel::pg::Pg))]
@@ -35,6 +44,31 @@ pub struct IndicatorRow {
     pub updated_at: DateTime<Utc>,
     pub version: i32,
     pub archived_at: Option<DateTime<Utc>>,
+    pub year_basis: String,
+    pub oba_category: Option<String>,
+    pub derivation: Option<String>,
+    pub source_indicator_id: Option<Uuid>,
+    pub source_series: Option<String>,
+    pub source_breakdown: Option<String>,
+    pub other_indicator_id: Option<Uuid>,
+    pub other_series: Option<String>,
+    pub other_breakdown: Option<String>,
+    pub baseline_period: Option<String>,
+}
+
+/// How a derived indicator is computed from stored series (all null for an
+/// indicator whose values are recorded).
+#[derive(Debug, Default, Insertable)]
+#[diesel(table_name = indicators)]
+pub struct DerivationColumns<'a> {
+    pub derivation: Option<&'a str>,
+    pub source_indicator_id: Option<Uuid>,
+    pub source_series: Option<&'a str>,
+    pub source_breakdown: Option<&'a str>,
+    pub other_indicator_id: Option<Uuid>,
+    pub other_series: Option<&'a str>,
+    pub other_breakdown: Option<&'a str>,
+    pub baseline_period: Option<&'a str>,
 }
 
 #[derive(Debug, Insertable)]
@@ -58,6 +92,10 @@ pub struct NewIndicatorRow<'a> {
     pub lead_organisation_id: Option<Uuid>,
     pub data_source: Option<&'a str>,
     pub notes: Option<&'a str>,
+    pub year_basis: &'a str,
+    pub oba_category: Option<&'a str>,
+    #[diesel(embed)]
+    pub derived: DerivationColumns<'a>,
 }
 
 #[derive(Debug, Default, AsChangeset)]
@@ -80,6 +118,8 @@ pub struct IndicatorChanges {
     pub lead_organisation_id: Option<Option<Uuid>>,
     pub data_source: Option<Option<String>>,
     pub notes: Option<Option<String>>,
+    pub year_basis: Option<String>,
+    pub oba_category: Option<Option<String>>,
 }
 
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<IndicatorRow> {
@@ -168,39 +208,53 @@ pub struct TargetRow {
     pub updated_at: DateTime<Utc>,
     pub version: i32,
     pub archived_at: Option<DateTime<Utc>>,
+    pub breakdown: Option<String>,
 }
 
-/// The stored target of one indicator and period, archived or not.
+/// The stored target of one indicator, sub-group (`None`: the whole
+/// population) and period, archived or not.
 pub async fn find_target(
     conn: &mut AsyncPgConnection,
     indicator_id: Uuid,
+    breakdown: Option<&str>,
     period: &str,
 ) -> QueryResult<Option<TargetRow>> {
-    indicator_targets::table
+    let q = indicator_targets::table
         .filter(indicator_targets::indicator_id.eq(indicator_id))
         .filter(indicator_targets::period.eq(period))
-        .select(TargetRow::as_select())
+        .into_boxed();
+    let q = match breakdown {
+        Some(b) => q.filter(indicator_targets::breakdown.eq(b.to_string())),
+        None => q.filter(indicator_targets::breakdown.is_null()),
+    };
+    q.select(TargetRow::as_select())
         .first(conn)
         .await
         .optional()
 }
 
-/// Live targets of the given indicators for the given period codes, in one query.
+/// Live targets of the given indicators for the given period codes, of the
+/// given groups, in one query.
 pub async fn targets_for(
     conn: &mut AsyncPgConnection,
     indicator_ids: &[Uuid],
     periods: &[String],
+    groups: Groups,
 ) -> QueryResult<Vec<TargetRow>> {
     if indicator_ids.is_empty() || periods.is_empty() {
         return Ok(Vec::new());
     }
-    indicator_targets::table
+    let q = indicator_targets::table
         .filter(indicator_targets::indicator_id.eq_any(indicator_ids))
         .filter(indicator_targets::period.eq_any(periods))
         .filter(indicator_targets::archived_at.is_null())
-        .select(TargetRow::as_select())
-        .load(conn)
-        .await
+        .into_boxed();
+    let q = match groups {
+        Groups::Whole => q.filter(indicator_targets::breakdown.is_null()),
+        Groups::SubGroups => q.filter(indicator_targets::breakdown.is_not_null()),
+        Groups::All => q,
+    };
+    q.select(TargetRow::as_select()).load(conn).await
 }
 
 /// Live targets of one indicator whose period lies within `[from, to]`, by period.
@@ -213,6 +267,7 @@ pub async fn targets_between(
     indicator_targets::table
         .filter(indicator_targets::indicator_id.eq(indicator_id))
         .filter(indicator_targets::archived_at.is_null())
+        .filter(indicator_targets::breakdown.is_null())
         .filter(indicator_targets::period_starts_on.ge(from))
         .filter(indicator_targets::period_ends_on.le(to))
         .order((
@@ -229,6 +284,7 @@ pub async fn upsert_target(
     conn: &mut AsyncPgConnection,
     existing: Option<&TargetRow>,
     indicator_id: Uuid,
+    breakdown: Option<&str>,
     period: &crate::domain::period::Period,
     value: f64,
     note: Option<&str>,
@@ -251,7 +307,18 @@ pub async fn upsert_target(
             .get_result(conn)
             .await
         }
-        None => insert_target(conn, super::new_id(), indicator_id, period, value, note).await,
+        None => {
+            insert_target(
+                conn,
+                super::new_id(),
+                indicator_id,
+                breakdown,
+                period,
+                value,
+                note,
+            )
+            .await
+        }
     }
 }
 
@@ -260,6 +327,7 @@ pub async fn insert_target(
     conn: &mut AsyncPgConnection,
     id: Uuid,
     indicator_id: Uuid,
+    breakdown: Option<&str>,
     period: &crate::domain::period::Period,
     value: f64,
     note: Option<&str>,
@@ -268,6 +336,7 @@ pub async fn insert_target(
         .values((
             indicator_targets::id.eq(id),
             indicator_targets::indicator_id.eq(indicator_id),
+            indicator_targets::breakdown.eq(breakdown),
             indicator_targets::period.eq(&period.code),
             indicator_targets::period_starts_on.eq(period.starts_on),
             indicator_targets::period_ends_on.eq(period.ends_on),
@@ -325,6 +394,7 @@ pub struct ValueRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
+    pub withdrawn_at: Option<DateTime<Utc>>,
 }
 
 /// What a value write sets.
@@ -430,7 +500,7 @@ pub async fn update_values(
     let updated: Vec<ValueRow> = diesel::sql_query(
         "UPDATE indicator_values AS v SET value = u.value, numerator = u.numerator, \
          denominator = u.denominator, status = u.status, note = u.note, \
-         version = v.version + 1, updated_at = now() \
+         withdrawn_at = NULL, version = v.version + 1, updated_at = now() \
          FROM unnest($1::uuid[], $2::int4[], $3::float8[], $4::float8[], $5::float8[], \
          $6::text[], $7::text[]) AS u(id, version, value, numerator, denominator, status, note) \
          WHERE v.id = u.id AND v.version = u.version \
@@ -459,6 +529,27 @@ pub async fn find_value(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<V
         .await
 }
 
+/// Withdraws a value at the version it was read at: it leaves every view
+/// and stays, with its history; a new value for its key brings it back.
+pub async fn withdraw_value(
+    conn: &mut AsyncPgConnection,
+    existing: &ValueRow,
+) -> QueryResult<ValueRow> {
+    diesel::update(
+        indicator_values::table
+            .find(existing.id)
+            .filter(indicator_values::version.eq(existing.version)),
+    )
+    .set((
+        indicator_values::withdrawn_at.eq(diesel::dsl::now),
+        indicator_values::version.eq(indicator_values::version + 1),
+        indicator_values::updated_at.eq(diesel::dsl::now),
+    ))
+    .returning(ValueRow::as_returning())
+    .get_result(conn)
+    .await
+}
+
 /// Inserts a value, or replaces `existing`.
 pub async fn upsert_value(
     conn: &mut AsyncPgConnection,
@@ -478,6 +569,7 @@ pub async fn upsert_value(
                 indicator_values::denominator.eq(w.denominator),
                 indicator_values::status.eq(w.status),
                 indicator_values::note.eq(w.note),
+                indicator_values::withdrawn_at.eq(None::<DateTime<Utc>>),
                 indicator_values::version.eq(indicator_values::version + 1),
                 indicator_values::updated_at.eq(diesel::dsl::now),
             ))
@@ -522,27 +614,35 @@ pub struct ValuePoint {
     pub indicator_id: Uuid,
     pub period: String,
     pub series: String,
+    pub breakdown: Option<String>,
     pub value: f64,
+    pub numerator: Option<f64>,
+    pub denominator: Option<f64>,
     pub status: String,
 }
 
-/// Whole-population values of the given indicators for the given period
-/// codes (every series), in one query.
+/// Live values of the given indicators for the given period codes (every
+/// series), of the given groups, in one query.
 pub async fn values_for(
     conn: &mut AsyncPgConnection,
     indicator_ids: &[Uuid],
     periods: &[String],
+    groups: Groups,
 ) -> QueryResult<Vec<ValuePoint>> {
     if indicator_ids.is_empty() || periods.is_empty() {
         return Ok(Vec::new());
     }
-    indicator_values::table
+    let q = indicator_values::table
         .filter(indicator_values::indicator_id.eq_any(indicator_ids))
         .filter(indicator_values::period.eq_any(periods))
-        .filter(indicator_values::breakdown.is_null())
-        .select(ValuePoint::as_select())
-        .load(conn)
-        .await
+        .filter(indicator_values::withdrawn_at.is_null())
+        .into_boxed();
+    let q = match groups {
+        Groups::Whole => q.filter(indicator_values::breakdown.is_null()),
+        Groups::SubGroups => q.filter(indicator_values::breakdown.is_not_null()),
+        Groups::All => q,
+    };
+    q.select(ValuePoint::as_select()).load(conn).await
 }
 
 /// Values of one indicator whose period lies within `[from, to]`, by period.
@@ -554,6 +654,7 @@ pub async fn values_between(
 ) -> QueryResult<Vec<ValueRow>> {
     indicator_values::table
         .filter(indicator_values::indicator_id.eq(indicator_id))
+        .filter(indicator_values::withdrawn_at.is_null())
         .filter(indicator_values::period_starts_on.ge(from))
         .filter(indicator_values::period_ends_on.le(to))
         .order((
@@ -623,6 +724,7 @@ pub struct CommentaryRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
+    pub withdrawn_at: Option<DateTime<Utc>>,
 }
 
 /// What a commentary write sets.
@@ -651,18 +753,20 @@ pub async fn find_commentary(
         .optional()
 }
 
-/// Commentary of the given indicators for one period, in one query.
+/// Live commentary of the given indicators for the given periods, in one
+/// query.
 pub async fn commentary_for(
     conn: &mut AsyncPgConnection,
     indicator_ids: &[Uuid],
-    period: &str,
+    periods: &[String],
 ) -> QueryResult<Vec<CommentaryRow>> {
-    if indicator_ids.is_empty() {
+    if indicator_ids.is_empty() || periods.is_empty() {
         return Ok(Vec::new());
     }
     indicator_commentary::table
         .filter(indicator_commentary::indicator_id.eq_any(indicator_ids))
-        .filter(indicator_commentary::period.eq(period))
+        .filter(indicator_commentary::period.eq_any(periods))
+        .filter(indicator_commentary::withdrawn_at.is_null())
         .select(CommentaryRow::as_select())
         .load(conn)
         .await
@@ -686,6 +790,7 @@ pub async fn upsert_commentary(
                 indicator_commentary::what_happens_next.eq(w.what_happens_next),
                 indicator_commentary::author_sub.eq(w.author_sub),
                 indicator_commentary::author_name.eq(w.author_name),
+                indicator_commentary::withdrawn_at.eq(None::<DateTime<Utc>>),
                 indicator_commentary::version.eq(indicator_commentary::version + 1),
                 indicator_commentary::updated_at.eq(diesel::dsl::now),
             ))
@@ -712,6 +817,27 @@ pub async fn upsert_commentary(
                 .await
         }
     }
+}
+
+/// Withdraws commentary at the version it was read at (see
+/// [`withdraw_value`]).
+pub async fn withdraw_commentary(
+    conn: &mut AsyncPgConnection,
+    existing: &CommentaryRow,
+) -> QueryResult<CommentaryRow> {
+    diesel::update(
+        indicator_commentary::table
+            .find(existing.id)
+            .filter(indicator_commentary::version.eq(existing.version)),
+    )
+    .set((
+        indicator_commentary::withdrawn_at.eq(diesel::dsl::now),
+        indicator_commentary::version.eq(indicator_commentary::version + 1),
+        indicator_commentary::updated_at.eq(diesel::dsl::now),
+    ))
+    .returning(CommentaryRow::as_returning())
+    .get_result(conn)
+    .await
 }
 
 pub async fn list_commentary(

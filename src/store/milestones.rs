@@ -80,7 +80,7 @@ crate::table_queries!(
             ["code", "name"]
         ),
         ", 'latest_update', (SELECT row_to_json(u) FROM (SELECT * FROM progress_updates pu \
-         WHERE pu.milestone_id = milestones.id ORDER BY pu.created_at DESC, pu.id DESC \
-         LIMIT 1) u))"
+         WHERE pu.milestone_id = milestones.id AND pu.withdrawn_at IS NULL \
+         ORDER BY pu.period_starts_on DESC, pu.created_at DESC, pu.id DESC LIMIT 1) u))"
     )
 );

@@ -148,7 +148,8 @@ struct StatusCount {
     overdue: i64,
 }
 
-/// The milestone roll-up of many objectives as of `as_of`, in one query.
+/// The milestone roll-up of many objectives as of `as_of` (each milestone's
+/// status that day), in one query.
 /// Archived milestones do not count.
 pub async fn rollups(
     conn: &mut AsyncPgConnection,
@@ -159,13 +160,16 @@ pub async fn rollups(
     if objective_ids.is_empty() {
         return Ok(out);
     }
+    // Each milestone's status on the day: its governing update's then.
     let counts: Vec<StatusCount> = diesel::sql_query(format!(
         "SELECT objective_id, status, count(*) AS n, \
                 count(*) FILTER (WHERE due_on < $2 AND status NOT IN ({})) AS overdue \
-         FROM milestones \
-         WHERE objective_id = ANY($1) AND archived_at IS NULL \
+         FROM (SELECT milestones.objective_id, milestones.due_on, {} AS status \
+               FROM milestones \
+               WHERE milestones.objective_id = ANY($1) AND milestones.archived_at IS NULL) m \
          GROUP BY objective_id, status",
-        crate::domain::deliverable::closed_sql_list()
+        crate::domain::deliverable::closed_sql_list(),
+        crate::store::progress::status_as_of_sql("milestones", "milestone_id", "$2")
     ))
     .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(objective_ids)
     .bind::<diesel::sql_types::Date, _>(as_of)

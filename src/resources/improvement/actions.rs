@@ -125,6 +125,34 @@ pub(crate) async fn action_dtos(
         .collect()
 }
 
+/// Turns improvement actions into what they were on `day` (see
+/// [`crate::resources::milestones::at_day`]). One query.
+pub(crate) async fn actions_at_day(
+    conn: &mut AsyncPgConnection,
+    items: &mut [ImprovementAction],
+    day: NaiveDate,
+) -> ApiResult<()> {
+    let ids: Vec<Uuid> = items.iter().map(|a| a.id).collect();
+    let updates = crate::store::progress::started_by(conn, false, &ids, day).await?;
+    for a in items {
+        let mine: Vec<&crate::store::progress::ProgressRow> = updates
+            .iter()
+            .filter(|u| u.improvement_action_id == Some(a.id))
+            .collect();
+        let (status, completed_on, update) = progress::state_as_of(
+            (a.status, a.completed_on),
+            &mine,
+            a.latest_update.is_some(),
+            day,
+        )?;
+        a.status = status;
+        a.completed_on = completed_on;
+        a.latest_update = update;
+        a.overdue = is_overdue(a.due_on, status, day);
+    }
+    Ok(())
+}
+
 /// A new improvement action.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -223,7 +251,7 @@ pub(crate) const ACTIONS: ListSpec = ListSpec {
         ),
         Filter::new(
             "status",
-            FilterKind::Vocab("improvement_actions.status", DeliverableStatus::WORDS),
+            FilterKind::Manual(ManualType::Words(DeliverableStatus::WORDS)),
         ),
         Filter::new("overdue", FilterKind::Manual(ManualType::Bool)),
         Filter::new("as_of", FilterKind::Manual(ManualType::Date)),
@@ -261,22 +289,17 @@ pub async fn list_improvement_actions(
 ) -> ApiResult<HttpResponse> {
     user.require(Role::Viewer)?;
     let mut p = crate::web::page::list_params(&req, ACTIONS)?;
-    let as_of = match p.filter("as_of") {
-        Some(d) => parse_date("as_of", d)?,
-        None => today(),
-    };
-    if let Some(v) = p.filter("overdue") {
-        let overdue = parse_bool("overdue", v)?;
-        p.add_condition(overdue_sql(
-            ACTION_DUE,
-            "improvement_actions.status",
-            as_of,
-            overdue,
-        ));
+    let as_of = progress::AsOf::of(&p)?;
+    let of = crate::store::progress::Deliverable::ImprovementAction(Uuid::nil());
+    for c in as_of.conditions(&p, of, ACTION_DUE)? {
+        p.add_condition(c);
     }
     let mut conn = state.conn().await?;
     let (rows, total) = action_queries::list(&mut conn, &p).await?;
-    let items = action_dtos(&mut conn, rows, as_of).await?;
+    let mut items = action_dtos(&mut conn, rows, as_of.day).await?;
+    if as_of.asked {
+        actions_at_day(&mut conn, &mut items, as_of.day).await?;
+    }
     Ok(p.page(items, total)?.respond(&req))
 }
 
@@ -546,3 +569,14 @@ crate::archive_handlers! {
     history: improvement_action_history, "History of an improvement action",
     writers: "Editors and admins.", readers: "Every role may read.",
 }
+
+mod corrections {
+    use super::*;
+    use actix_web::{delete, patch};
+
+    crate::progress_correction_handlers! {
+    record: ImprovementAction, tag: "improvement", id: "Improvement action id",
+    patch: update_improvement_action_update, delete: withdraw_improvement_action_update,
+    }
+}
+pub use corrections::*;

@@ -23,7 +23,7 @@ use crate::resources::inspections::{recommendation_dtos, Recommendation};
 use crate::resources::objectives::{objective_refs, Objective, ObjectiveRef};
 use crate::resources::organisations::{check_org_ids, org_refs, OrganisationRef};
 use crate::resources::plans::{plan_refs, PlanRef};
-use crate::resources::progress::{self, overdue_sql, ProgressUpdate, ProgressUpdatePage};
+use crate::resources::progress::{self, ProgressUpdate, ProgressUpdatePage};
 use crate::resources::write::{self, Record};
 use crate::store::improvement::{
     self as db, action_queries, area_queries, ActionChanges, ActionRow, AreaChanges, AreaRow,
@@ -31,7 +31,7 @@ use crate::store::improvement::{
 };
 use crate::store::inspections::recommendation_queries;
 use crate::store::listing::{
-    parse_bool, parse_date, Filter, FilterKind, ListSpec, ManualType, SortField, SortType,
+    parse_date, Filter, FilterKind, ListSpec, ManualType, SortField, SortType,
 };
 use crate::store::progress::Deliverable;
 use crate::web::auth::{AuthUser, Role};

@@ -75,11 +75,15 @@ pub async fn trace_recommendation(
 ) -> ApiResult<HttpResponse> {
     user.require(Role::Viewer)?;
     let mut as_of = today();
+    let mut asked = false;
     for (k, v) in serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
         .map_err(|_| ApiError::InvalidQuery("the query string is malformed".into()))?
     {
         match k.as_str() {
-            "as_of" => as_of = parse_date("as_of", &v)?,
+            "as_of" => {
+                as_of = parse_date("as_of", &v)?;
+                asked = true;
+            }
             other => {
                 return Err(ApiError::InvalidQuery(format!(
                     "unknown query parameter {other:?}; a trace accepts: as_of"
@@ -106,7 +110,10 @@ pub async fn trace_recommendation(
     let mut areas = area_dtos(&mut conn, area_rows).await?;
     areas.sort_by(|a, b| a.code.cmp(&b.code));
     let action_rows = db::actions_of_areas(&mut conn, &live_area_ids).await?;
-    let actions = action_dtos(&mut conn, action_rows, as_of).await?;
+    let mut actions = action_dtos(&mut conn, action_rows, as_of).await?;
+    if asked {
+        super::actions::actions_at_day(&mut conn, &mut actions, as_of).await?;
+    }
     let objective_ids: Vec<Uuid> = areas
         .iter()
         .flat_map(|a| a.objective_ids.clone())
@@ -204,7 +211,14 @@ pub(crate) async fn traced_indicators(
     for (code, group) in by_period {
         let period = crate::domain::period::Period::parse(&code)
             .map_err(|e| ApiError::Internal(format!("stored period: {e}")))?;
-        for p in crate::resources::indicators::performance::compute(conn, &group, &period).await? {
+        for p in crate::resources::indicators::performance::compute(
+            conn,
+            &group,
+            &period,
+            &crate::resources::indicators::performance::Options::view(Some(as_of)),
+        )
+        .await?
+        {
             performances.insert(p.indicator.id, p);
         }
     }

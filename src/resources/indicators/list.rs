@@ -173,11 +173,16 @@ pub async fn indicators_response(
     let mut computed = Vec::new();
     if let (Some(period), Some(rags)) = (&period, &rags) {
         let candidates = db::all_matching(&mut conn, &p).await?;
-        computed = performance::compute(&mut conn, &candidates, period)
-            .await?
-            .into_iter()
-            .filter(|c| rags.contains(&c.assessment.rag))
-            .collect();
+        computed = performance::compute(
+            &mut conn,
+            &candidates,
+            period,
+            &performance::Options::view(None),
+        )
+        .await?
+        .into_iter()
+        .filter(|c| rags.contains(&c.assessment.rag))
+        .collect();
         let keep: Vec<String> = computed
             .iter()
             .map(|c| c.indicator.id.to_string())
@@ -190,7 +195,9 @@ pub async fn indicators_response(
     }
     let (rows, total) = db::list(&mut conn, &p).await?;
     if let (Some(period), None) = (&period, &rags) {
-        computed = performance::compute(&mut conn, &rows, period).await?;
+        computed =
+            performance::compute(&mut conn, &rows, period, &performance::Options::view(None))
+                .await?;
     }
     let mut items = to_dtos(&mut conn, rows).await?;
     for item in &mut items {

@@ -79,13 +79,146 @@ vocab! {
     }
 }
 
+pub use crate::domain::collection::{Frequency, YearBasis};
+
 vocab! {
-    /// How often an indicator is reported.
-    Frequency {
-        /// Every financial quarter (with a year figure).
-        Quarterly = "quarterly",
-        /// Once a year.
-        Annual = "annual",
+    /// The outcomes-based accountability question a measure answers, which
+    /// reports group by.
+    ObaCategory {
+        /// How much did we do? (volume of service delivered)
+        HowMuch = "how_much",
+        /// How well did we do it? (quality of service)
+        HowWell = "how_well",
+        /// Is anyone better off? (outcomes for children and young people)
+        BetterOff = "better_off",
+    }
+}
+
+vocab! {
+    /// How a derived indicator's figures are computed from stored series.
+    DerivationKind {
+        /// `source` minus `other`, period by period: the gap between a
+        /// sub-group and the whole population, or another group.
+        Gap = "gap",
+        /// The percentage change of `source` from its figure in
+        /// `baseline_period`: (figure - baseline) / baseline x 100.
+        ChangeFromBaseline = "change_from_baseline",
+    }
+}
+
+/// A stored series of an indicator: whose figures, and which sub-group.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SeriesRef {
+    /// The indicator whose values are read.
+    pub indicator_id: Uuid,
+    /// Its series, e.g. `area`.
+    pub series: crate::resources::indicators::data::Series,
+    /// The sub-group, or null for the whole population.
+    #[serde(default)]
+    #[schema(required = true)]
+    pub breakdown: Option<String>,
+}
+
+/// How a derived indicator is computed: its values are never recorded, but
+/// computed from the stored series named here whenever its performance or
+/// series is read; targets and status work as for any indicator.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "kind": "change_from_baseline",
+    "source": {"indicator_id": "01a2008d-7400-7c10-8000-000000000000", "series": "area", "breakdown": null},
+    "baseline_period": "FY2007-08"
+}))]
+pub struct Derivation {
+    pub kind: DerivationKind,
+    /// The series the figures come from.
+    pub source: SeriesRef,
+    /// For `gap`: the series subtracted from `source`. Null for
+    /// `change_from_baseline`.
+    #[serde(default)]
+    #[schema(required = true)]
+    pub other: Option<SeriesRef>,
+    /// For `change_from_baseline`: the period whose figure is the baseline
+    /// (a code, e.g. `FY2007-08`). Null for `gap`.
+    #[serde(default)]
+    #[schema(required = true)]
+    pub baseline_period: Option<String>,
+}
+
+impl Derivation {
+    fn of_row(r: &IndicatorRow) -> ApiResult<Option<Derivation>> {
+        let series =
+            |id: Option<Uuid>, s: &Option<String>, b: &Option<String>| match (id, s.as_deref()) {
+                (Some(indicator_id), Some(series)) => Ok(Some(SeriesRef {
+                    indicator_id,
+                    series: crate::resources::indicators::data::Series::from_db(series)?,
+                    breakdown: b.clone(),
+                })),
+                _ => Ok::<_, ApiError>(None),
+            };
+        let Some(kind) = r.derivation.as_deref() else {
+            return Ok(None);
+        };
+        let source = series(r.source_indicator_id, &r.source_series, &r.source_breakdown)?
+            .ok_or_else(|| ApiError::Internal(format!("{} has no source series", r.code)))?;
+        Ok(Some(Derivation {
+            kind: DerivationKind::from_db(kind)?,
+            source,
+            other: series(r.other_indicator_id, &r.other_series, &r.other_breakdown)?,
+            baseline_period: r.baseline_period.clone(),
+        }))
+    }
+
+    // The checks a schema cannot make: the shape for its kind, the sources
+    // exist, the baseline is a period.
+    async fn check(&self, conn: &mut AsyncPgConnection, errors: &mut Errors) -> ApiResult<()> {
+        match (self.kind, &self.other, &self.baseline_period) {
+            (DerivationKind::Gap, Some(_), None) => {}
+            (DerivationKind::Gap, _, _) => errors.rule(
+                "/derivation",
+                "a gap needs `other` (the series subtracted) and no `baseline_period`",
+            ),
+            (DerivationKind::ChangeFromBaseline, None, Some(b)) => {
+                if let Err(e) = Period::parse(b) {
+                    errors.add("/derivation/baseline_period", e.to_string());
+                }
+            }
+            (DerivationKind::ChangeFromBaseline, _, _) => errors.rule(
+                "/derivation",
+                "a change from baseline needs `baseline_period` and no `other`",
+            ),
+        }
+        let refs = std::iter::once(("/derivation/source", &self.source))
+            .chain(self.other.iter().map(|o| ("/derivation/other", o)));
+        for (pointer, r) in refs {
+            if db::find_many(conn, &[r.indicator_id]).await?.is_empty() {
+                errors.unknown(
+                    &format!("{pointer}/indicator_id"),
+                    "no indicator has this id",
+                );
+            }
+            if r.breakdown.as_deref().is_some_and(|b| b.trim().is_empty()) {
+                errors.add(
+                    &format!("{pointer}/breakdown"),
+                    "may not be blank; null for the whole population",
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn columns(&self) -> crate::store::indicators::DerivationColumns<'_> {
+        crate::store::indicators::DerivationColumns {
+            derivation: Some(self.kind.as_str()),
+            source_indicator_id: Some(self.source.indicator_id),
+            source_series: Some(self.source.series.as_str()),
+            source_breakdown: self.source.breakdown.as_deref(),
+            other_indicator_id: self.other.as_ref().map(|o| o.indicator_id),
+            other_series: self.other.as_ref().map(|o| o.series.as_str()),
+            other_breakdown: self.other.as_ref().and_then(|o| o.breakdown.as_deref()),
+            baseline_period: self.baseline_period.as_deref(),
+        }
     }
 }
 
@@ -95,6 +228,7 @@ pub fn polarity_str(p: Polarity) -> &'static str {
         Polarity::HigherIsBetter => "higher_is_better",
         Polarity::LowerIsBetter => "lower_is_better",
         Polarity::Maintain => "maintain",
+        Polarity::None => "none",
     }
 }
 
@@ -104,6 +238,7 @@ pub fn polarity_from_db(s: &str) -> ApiResult<Polarity> {
         "higher_is_better" => Ok(Polarity::HigherIsBetter),
         "lower_is_better" => Ok(Polarity::LowerIsBetter),
         "maintain" => Ok(Polarity::Maintain),
+        "none" => Ok(Polarity::None),
         other => Err(ApiError::Internal(format!("unexpected polarity {other:?}"))),
     }
 }
@@ -142,8 +277,17 @@ pub fn tolerance_of(row: &IndicatorRow) -> Tolerance {
     }
 }
 
-const POLARITY_WORDS: &[&str] = &["higher_is_better", "lower_is_better", "maintain"];
-pub(crate) const RAG_WORDS: &[&str] = &["green", "amber", "red", "no_target", "missing", "pending"];
+const POLARITY_WORDS: &[&str] = &["higher_is_better", "lower_is_better", "maintain", "none"];
+pub(crate) const RAG_WORDS: &[&str] = &[
+    "green",
+    "amber",
+    "red",
+    "no_target",
+    "missing",
+    "pending",
+    "not_due",
+    "not_judged",
+];
 
 /// Today's date in Europe/London: what "has the period ended" is judged against.
 pub use crate::domain::deliverable::today;
@@ -205,7 +349,18 @@ pub struct Indicator {
     pub polarity: Polarity,
     pub aggregation: Aggregation,
     pub tolerance: Tolerance,
+    /// How often its figure is collected: with `year_basis`, which periods
+    /// it is due in (a period it is not collected in is `not_due`).
     pub frequency: Frequency,
+    /// Which kind of year an annual figure covers.
+    pub year_basis: YearBasis,
+    /// The outcomes-based accountability category; null where none is set.
+    #[schema(required = true)]
+    pub oba_category: Option<ObaCategory>,
+    /// How its figures are computed from other series; null for an
+    /// indicator whose values are recorded.
+    #[schema(required = true)]
+    pub derivation: Option<Derivation>,
     /// A key indicator of the plan.
     pub key: bool,
     /// Part of the Local Area Agreement.
@@ -305,6 +460,13 @@ pub async fn to_dtos(
                 polarity: polarity_from_db(&r.polarity)?,
                 aggregation: aggregation_from_db(&r.aggregation)?,
                 frequency: Frequency::from_db(&r.frequency)?,
+                year_basis: YearBasis::from_db(&r.year_basis)?,
+                oba_category: r
+                    .oba_category
+                    .as_deref()
+                    .map(ObaCategory::from_db)
+                    .transpose()?,
+                derivation: Derivation::of_row(&r)?,
                 tolerance: tolerance_of(&r),
                 id: r.id,
                 r#ref: r.code,
@@ -417,6 +579,15 @@ pub struct NewIndicator {
     /// Default `annual`.
     #[serde(default)]
     pub frequency: Option<Frequency>,
+    /// Default `financial`.
+    #[serde(default)]
+    pub year_basis: Option<YearBasis>,
+    #[serde(default)]
+    pub oba_category: Option<ObaCategory>,
+    /// For a derived indicator: how its figures are computed (set at
+    /// creation, never changed). Leave out for one whose values are recorded.
+    #[serde(default)]
+    pub derivation: Option<Derivation>,
     /// Default false.
     #[serde(default)]
     pub key: bool,
@@ -472,6 +643,12 @@ pub struct IndicatorPatch {
     #[serde(default)]
     #[schema(value_type = Frequency)]
     pub frequency: Patch<Frequency>,
+    #[serde(default)]
+    #[schema(value_type = YearBasis)]
+    pub year_basis: Patch<YearBasis>,
+    #[serde(default)]
+    #[schema(value_type = Option<ObaCategory>)]
+    pub oba_category: Patch<ObaCategory>,
     #[serde(default)]
     #[schema(value_type = bool)]
     pub key: Patch<bool>,
@@ -592,6 +769,9 @@ pub async fn create_indicator(
                 check_lead(conn, &mut errors, lead).await?;
             }
             check_priorities(conn, &mut errors, &body.priority_ids).await?;
+            if let Some(d) = &body.derivation {
+                d.check(conn, &mut errors).await?;
+            }
             errors.finish()?;
             let row = db::insert(
                 conn,
@@ -616,6 +796,13 @@ pub async fn create_indicator(
                     lead_organisation_id: body.lead_organisation_id,
                     data_source: trimmed(&body.data_source),
                     notes: trimmed(&body.notes),
+                    year_basis: body.year_basis.unwrap_or(YearBasis::Financial).as_str(),
+                    oba_category: body.oba_category.map(ObaCategory::as_str),
+                    derived: body
+                        .derivation
+                        .as_ref()
+                        .map(Derivation::columns)
+                        .unwrap_or_default(),
                 },
             )
             .await
@@ -689,6 +876,7 @@ pub async fn update_indicator(
                 let aggregation = patch.aggregation.required("/aggregation", &mut errors.0);
                 let tolerance = patch.tolerance.required("/tolerance", &mut errors.0);
                 let frequency = patch.frequency.required("/frequency", &mut errors.0);
+                let year_basis = patch.year_basis.required("/year_basis", &mut errors.0);
                 let key = patch.key.required("/key", &mut errors.0);
                 let laa = patch.laa.required("/laa", &mut errors.0);
                 let lead = patch.lead_organisation_id.nullable();
@@ -734,6 +922,11 @@ pub async fn update_indicator(
                     lead_organisation_id: lead,
                     data_source: opt_trimmed(patch.data_source.nullable()),
                     notes: opt_trimmed(patch.notes.nullable()),
+                    year_basis: year_basis.map(|y| y.as_str().to_string()),
+                    oba_category: patch
+                        .oba_category
+                        .nullable()
+                        .map(|o| o.map(|c| c.as_str().to_string())),
                 };
                 db::update(conn, id, &changes)
                     .await

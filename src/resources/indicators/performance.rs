@@ -14,16 +14,22 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::domain::collection::{Collection, Frequency, YearBasis};
 use crate::domain::performance::{
-    assess, Aggregation, Assessment, PerformanceInput, Polarity, Rag, Recorded,
+    assess, decimal, show, to_f64, Aggregation, Assessment, PerformanceInput, Polarity, Rag,
+    Recorded,
 };
 use crate::domain::period::Period;
+use crate::domain::significance::{self, Comparison, Interval, TrendResult};
 use crate::resources::indicators::data::{Commentary, Series, ValueStatus};
 use crate::resources::indicators::{
     aggregation_from_db, find_row, parse_period, parse_rags, polarity_from_db, query_period, today,
     tolerance_of, IndicatorRef, Unit,
 };
-use crate::store::indicators::{self as db, IndicatorRow, ValuePoint};
+use crate::store::indicators::{self as db, Groups, IndicatorRow, ValuePoint};
 use crate::store::listing::{Filter, FilterKind, ListSpec, ManualType, SortField, SortType};
 use crate::web::auth::{AuthUser, Role};
 use crate::web::error::{ApiError, ApiResult, ErrorBody, FieldError};
@@ -38,100 +44,341 @@ pub struct Comparator {
 }
 
 /// The computed performance of one indicator in one period, for its own
-/// (`area`, whole population) series.
+/// (`area`) series: the whole population's, and each sub-group's where one
+/// has values or a target.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct IndicatorPerformance {
     /// The indicator assessed.
     pub indicator: IndicatorRef,
     /// Its lead organisation.
     pub lead_organisation_id: Option<Uuid>,
-    /// The period assessed.
+    /// The period assessed. In the cross-indicator views (`GET
+    /// /performance`, the indicator list's `period=`) an indicator not
+    /// collected for the period asked (an annual figure in a quarter's
+    /// view) is shown for the latest period of its kind that had ended by
+    /// the end of the one asked, and this names it.
     pub period: Period,
+    /// With `rag` `not_due`: the period it is next due for (null for pooled
+    /// years, whose spans are not fixed); null otherwise.
+    #[schema(required = true)]
+    pub next_due: Option<Period>,
+    /// The day the answer is for, when `as_of` was given: only values of
+    /// periods that had ended by then count. Null for today.
+    #[schema(required = true)]
+    pub as_of: Option<NaiveDate>,
     /// Target used, actual, variance, `rag`, direction of travel, quartile
     /// band and the sentences explaining them.
     #[serde(flatten)]
     pub assessment: Assessment,
     /// The comparator series held for the period (`national`,
-    /// `statistical_neighbours`, `region`, the England quartile boundaries).
+    /// `statistical_neighbours`, `similar_authorities`, `region`,
+    /// `national_target`, the England quartile boundaries).
     pub comparators: Vec<Comparator>,
-    /// The period's commentary, if any has been written.
+    /// The period's commentary (the story behind the curve), if any.
     pub commentary: Option<Commentary>,
+    /// Where the area's figure has a numerator and a denominator: its 95 %
+    /// confidence interval, how it compares with England's, and its recent
+    /// trend. Null otherwise.
+    #[schema(required = true)]
+    pub significance: Option<Significance>,
+    /// Each sub-group's status against its own target, with its gap to the
+    /// whole population. Given by `GET /indicators/{id}/performance`; empty
+    /// in the cross-indicator views.
+    pub sub_groups: Vec<SubGroupPerformance>,
 }
 
+/// Statistical significance as public-health profiles compute it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Significance {
+    /// The 95 % confidence interval of the area's figure: Wilson score for a
+    /// proportion (a percentage whose numerator is at most its
+    /// denominator), Byar's method for rates and counts.
+    pub interval: Interval,
+    /// The area against the England (`national`) value for the period:
+    /// `better` or `worse` when the interval excludes it (in the
+    /// indicator's polarity), `similar` when it contains it,
+    /// `not_compared` without an England value or a better direction.
+    pub comparison: Comparison,
+    /// One sentence explaining `comparison`, with the interval and method.
+    pub explanation: String,
+    /// The recent trend over the last five comparable periods (chi-squared
+    /// test for trend in proportions); null for rates and counts.
+    #[schema(required = true)]
+    pub trend: Option<TrendResult>,
+}
+
+/// The computed performance of one sub-group (breakdown) of an indicator.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SubGroupPerformance {
+    /// The sub-group, e.g. `Care leavers`.
+    pub breakdown: String,
+    /// Its target used, actual, variance, status and direction of travel
+    /// (its own target: `PUT /indicators/{id}/targets/{period}?breakdown=`).
+    #[serde(flatten)]
+    pub assessment: Assessment,
+    /// The sub-group's actual minus the whole population's; null when
+    /// either is not in.
+    #[schema(required = true)]
+    pub gap_to_whole: Option<f64>,
+    /// One sentence explaining `gap_to_whole`.
+    pub gap_explanation: String,
+}
+
+/// What to do with a period an indicator is not collected for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Due {
+    /// Answer `not_due`, naming the period it is next due for (one
+    /// indicator's own answer).
+    NotDue,
+    /// Show the latest period of the kind collected that had ended by the
+    /// end of the period asked (the cross-indicator views).
+    LatestCompleted,
+}
+
+/// How [`compute`] answers.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// The day asked about: only values of periods that had ended by its end
+    /// count, and a period is over when it ended on or before it. None:
+    /// today, counting every value.
+    pub as_of: Option<NaiveDate>,
+    pub due: Due,
+    /// Whether to assess each sub-group too.
+    pub sub_groups: bool,
+}
+
+impl Options {
+    /// The cross-indicator views' options.
+    pub fn view(as_of: Option<NaiveDate>) -> Options {
+        Options {
+            as_of,
+            due: Due::LatestCompleted,
+            sub_groups: false,
+        }
+    }
+}
+
+/// The collection of a stored indicator.
+pub fn collection_of(row: &IndicatorRow) -> ApiResult<Collection> {
+    Ok(Collection {
+        frequency: Frequency::from_db(&row.frequency)?,
+        year_basis: YearBasis::from_db(&row.year_basis)?,
+    })
+}
+
+// The codes whose figures judge `period`: itself, its financial year, the
+// quarters to date, the same a year earlier, and the four periods before it
+// (the recent trend's five).
+fn codes_for(period: &Period, codes: &mut Vec<String>) {
+    codes.push(period.code.clone());
+    let mut earlier = period.previous();
+    for _ in 0..4 {
+        let Some(p) = earlier else { break };
+        earlier = p.previous();
+        codes.push(p.code);
+    }
+    codes.extend(period.fy_of().map(|p| p.code));
+    codes.extend(period.quarters_to_date().into_iter().map(|p| p.code));
+    if let Some(prev) = period.previous_year() {
+        codes.push(prev.code.clone());
+        codes.extend(prev.quarters_to_date().into_iter().map(|p| p.code));
+    }
+}
+
+// A value key: indicator, series, breakdown, period code.
+type Key<'a> = (Uuid, &'a str, Option<&'a str>, &'a str);
+
 /// Computes the performance of each indicator in `rows` for `period`, in
-/// the order given: three queries (targets, values, commentary) whatever
-/// the number of indicators.
+/// the order given: five queries at most (targets, values, the sources of
+/// derived indicators, commentary) whatever the number of indicators.
 pub async fn compute(
     conn: &mut AsyncPgConnection,
     rows: &[IndicatorRow],
     period: &Period,
+    opts: &Options,
 ) -> ApiResult<Vec<IndicatorPerformance>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-    let previous = period.previous_year();
-    let fy = period.fy_of();
-    let mut codes: Vec<String> = vec![period.code.clone()];
-    codes.extend(fy.iter().map(|p| p.code.clone()));
-    codes.extend(period.quarters_to_date().into_iter().map(|p| p.code));
-    if let Some(prev) = &previous {
-        codes.push(prev.code.clone());
-        codes.extend(prev.quarters_to_date().into_iter().map(|p| p.code));
-    }
-    codes.sort();
-    codes.dedup();
-    let target_codes: Vec<String> = std::iter::once(period.code.clone())
-        .chain(fy.iter().map(|p| p.code.clone()))
-        .collect();
-    let targets = db::targets_for(conn, &ids, &target_codes).await?;
-    let values = db::values_for(conn, &ids, &codes).await?;
-    let commentary = db::commentary_for(conn, &ids, &period.code).await?;
-
-    // Looked up by key, so that the work grows with the rows, not with
-    // their square.
-    let targets: HashMap<(Uuid, &str), f64> = targets
-        .iter()
-        .map(|t| ((t.indicator_id, t.period.as_str()), t.value))
-        .collect();
-    let mut commentary: HashMap<Uuid, _> = commentary
-        .into_iter()
-        .map(|c| (c.indicator_id, c))
-        .collect();
-    let mut by_indicator: HashMap<Uuid, Vec<&ValuePoint>> = HashMap::new();
-    for v in &values {
-        by_indicator.entry(v.indicator_id).or_default().push(v);
-    }
-    let today = today();
-    let mut out = Vec::with_capacity(rows.len());
+    // The period each indicator is judged for (None: not due).
+    let mut judged: Vec<Option<Period>> = Vec::with_capacity(rows.len());
     for row in rows {
-        let vals = by_indicator.get(&row.id).map(Vec::as_slice).unwrap_or(&[]);
-        let lookup = |series: &str, code: &str| {
-            vals.iter()
-                .find(|v| v.series == series && v.period == code)
-                .map(|v| v.value)
+        let collection = collection_of(row)?;
+        judged.push(if collection.is_due(period) {
+            Some(period.clone())
+        } else {
+            match opts.due {
+                Due::NotDue => None,
+                Due::LatestCompleted => collection.latest_completed(period),
+            }
+        });
+    }
+    let mut codes: Vec<String> = Vec::new();
+    let mut target_codes: Vec<String> = Vec::new();
+    let mut seen: Vec<&Period> = Vec::new();
+    for p in judged.iter().flatten() {
+        if !seen.contains(&p) {
+            seen.push(p);
+            codes_for(p, &mut codes);
+            target_codes.push(p.code.clone());
+            target_codes.extend(p.fy_of().map(|f| f.code));
+        }
+    }
+    let mut judged_codes: Vec<String> = seen.iter().map(|p| p.code.clone()).collect();
+    judged_codes.sort();
+    judged_codes.dedup();
+    // A derived indicator's figures come from its sources' series, and a
+    // change from a baseline needs the baseline's figure too.
+    let mut source_ids: Vec<Uuid> = Vec::new();
+    let mut source_codes = codes.clone();
+    for row in rows {
+        source_ids.extend(row.source_indicator_id);
+        source_ids.extend(row.other_indicator_id);
+        source_codes.extend(row.baseline_period.clone());
+    }
+    for list in [&mut codes, &mut target_codes, &mut source_codes] {
+        list.sort();
+        list.dedup();
+    }
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let groups = if opts.sub_groups {
+        Groups::All
+    } else {
+        Groups::Whole
+    };
+    let targets = db::targets_for(conn, &ids, &target_codes, groups).await?;
+    let values = db::values_for(conn, &ids, &codes, groups).await?;
+    let sources = if source_ids.is_empty() {
+        Vec::new()
+    } else {
+        db::values_for(conn, &source_ids, &source_codes, Groups::All).await?
+    };
+    let commentary = db::commentary_for(conn, &ids, &judged_codes).await?;
+
+    // Only the values of periods that had ended by `as_of` count.
+    let counts = |v: &ValuePoint| -> bool {
+        opts.as_of
+            .is_none_or(|day| Period::parse(&v.period).is_ok_and(|p| p.ends_on <= day))
+    };
+    // Looked up by key, so that the work grows with the rows, not with
+    // their square. Forecasts are shown, never judged as actuals.
+    let mut points: HashMap<Key<'_>, &ValuePoint> = HashMap::new();
+    for v in values.iter().chain(&sources) {
+        if v.status != ValueStatus::Forecast.as_str() && counts(v) {
+            points.insert(
+                (v.indicator_id, &v.series, v.breakdown.as_deref(), &v.period),
+                v,
+            );
+        }
+    }
+    let figures: HashMap<Key<'_>, f64> = points.iter().map(|(k, v)| (*k, v.value)).collect();
+    let mut derived: HashMap<(Uuid, String), f64> = HashMap::new();
+    for row in rows {
+        for code in &codes {
+            if let Some(v) = derive(row, code, &figures)? {
+                derived.insert((row.id, code.clone()), v);
+            }
+        }
+    }
+    let targets: HashMap<(Uuid, Option<&str>, &str), f64> = targets
+        .iter()
+        .map(|t| {
+            (
+                (t.indicator_id, t.breakdown.as_deref(), t.period.as_str()),
+                t.value,
+            )
+        })
+        .collect();
+    let mut commentary: HashMap<(Uuid, String), _> = commentary
+        .into_iter()
+        .map(|c| ((c.indicator_id, c.period.clone()), c))
+        .collect();
+    let today = match opts.as_of {
+        // A period that ended on the day asked about is over by its end.
+        Some(day) => day.succ_opt().unwrap_or(day),
+        None => today(),
+    };
+    let mut out = Vec::with_capacity(rows.len());
+    for (row, judged) in rows.iter().zip(judged) {
+        let Some(p) = judged else {
+            out.push(not_due(row, period, opts)?);
+            continue;
         };
-        let target_of = |code: &str| targets.get(&(row.id, code)).copied();
         let aggregation = aggregation_from_db(&row.aggregation)?;
-        let recorded = |p: &Period| recorded(p, aggregation, |code| lookup("area", code));
-        let input = PerformanceInput {
-            polarity: polarity_from_db(&row.polarity)?,
-            aggregation,
-            tolerance: tolerance_of(row),
-            decimals: u8::try_from(row.decimals).unwrap_or(1),
-            period: period.clone(),
-            today,
-            target: target_of(&period.code),
-            fy_target: fy.as_ref().and_then(|f| target_of(&f.code)),
-            actual: recorded(period),
-            previous_actual: previous.as_ref().map(recorded).unwrap_or_default(),
-            top: lookup("england_top_quartile", &period.code),
-            median: lookup("england_median", &period.code),
-            bottom: lookup("england_bottom_quartile", &period.code),
+        let area = |breakdown: Option<&str>, code: &str| -> Option<f64> {
+            if row.derivation.is_some() {
+                return breakdown
+                    .is_none()
+                    .then(|| derived.get(&(row.id, code.to_string())).copied())
+                    .flatten();
+            }
+            figures.get(&(row.id, "area", breakdown, code)).copied()
         };
-        let comparators = vals
+        let fy = p.fy_of();
+        let previous = p.previous_year();
+        let input_for = |breakdown: Option<&str>| {
+            let target_of = |code: &str| targets.get(&(row.id, breakdown, code)).copied();
+            let recorded = |q: &Period| recorded(q, aggregation, |code| area(breakdown, code));
+            let comparator = |series: &str| {
+                breakdown
+                    .is_none()
+                    .then(|| {
+                        figures
+                            .get(&(row.id, series, None, p.code.as_str()))
+                            .copied()
+                    })
+                    .flatten()
+            };
+            Ok::<_, ApiError>(PerformanceInput {
+                polarity: polarity_from_db(&row.polarity)?,
+                aggregation,
+                tolerance: tolerance_of(row),
+                decimals: u8::try_from(row.decimals).unwrap_or(1),
+                period: p.clone(),
+                today,
+                target: target_of(&p.code),
+                fy_target: fy.as_ref().and_then(|f| target_of(&f.code)),
+                actual: recorded(&p),
+                previous_actual: previous.as_ref().map(recorded).unwrap_or_default(),
+                top: comparator("england_top_quartile"),
+                median: comparator("england_median"),
+                bottom: comparator("england_bottom_quartile"),
+            })
+        };
+        let input = input_for(None)?;
+        let assessment = assess(&input);
+        let significance = significance(row, &p, input.polarity, &points);
+        let mut sub_groups = Vec::new();
+        if opts.sub_groups {
+            let mut names: Vec<&str> = values
+                .iter()
+                .filter(|v| v.indicator_id == row.id && v.series == "area")
+                .filter_map(|v| v.breakdown.as_deref())
+                .chain(targets.keys().filter(|k| k.0 == row.id).filter_map(|k| k.1))
+                .collect();
+            names.sort_unstable();
+            names.dedup();
+            for name in names {
+                let a = assess(&input_for(Some(name))?);
+                let (gap_to_whole, gap_explanation) =
+                    gap_to_whole(row, name, a.actual, assessment.actual);
+                sub_groups.push(SubGroupPerformance {
+                    breakdown: name.to_string(),
+                    assessment: a,
+                    gap_to_whole,
+                    gap_explanation,
+                });
+            }
+        }
+        let comparators = values
             .iter()
-            .filter(|v| v.period == period.code && v.series != "area")
+            .filter(|v| {
+                v.indicator_id == row.id
+                    && v.period == p.code
+                    && v.breakdown.is_none()
+                    && v.series != "area"
+                    && counts(v)
+            })
             .map(|v| {
                 Ok(Comparator {
                     series: Series::from_db(&v.series)?,
@@ -141,19 +388,242 @@ pub async fn compute(
             })
             .collect::<ApiResult<Vec<_>>>()?;
         let commentary = commentary
-            .remove(&row.id)
+            .remove(&(row.id, p.code.clone()))
             .map(Commentary::from_row)
             .transpose()?;
         out.push(IndicatorPerformance {
             indicator: IndicatorRef::from(row),
             lead_organisation_id: row.lead_organisation_id,
-            period: period.clone(),
-            assessment: assess(&input),
+            period: p,
+            next_due: None,
+            as_of: opts.as_of,
+            assessment,
             comparators,
             commentary,
+            significance,
+            sub_groups,
         });
     }
     Ok(out)
+}
+
+// The area's significance for `period`, where its figure has a numerator
+// and a denominator: Wilson for a proportion, Byar otherwise, compared with
+// the national figure; the trend over five periods for a proportion.
+fn significance(
+    row: &IndicatorRow,
+    period: &Period,
+    polarity: Polarity,
+    points: &HashMap<Key<'_>, &ValuePoint>,
+) -> Option<Significance> {
+    let point = |code: &str| points.get(&(row.id, "area", None, code)).copied();
+    let own = point(&period.code)?;
+    let (num, den) = (own.numerator?, own.denominator?);
+    if den <= 0.0 || num < 0.0 {
+        return None;
+    }
+    // The scale the figure is written on (100 for a percentage, 1,000 for a
+    // rate per 1,000): a power of ten, read off the figure itself.
+    let multiplier = if num == 0.0 {
+        if row.unit == "percent" {
+            100.0
+        } else {
+            1.0
+        }
+    } else {
+        10f64.powf((own.value / (num / den)).log10().round())
+    };
+    let proportion = num <= den && (row.unit == "percent" || row.unit == "ratio");
+    let interval = if proportion {
+        significance::wilson(num, den, multiplier)
+    } else {
+        significance::byar(num, den, multiplier)
+    }?;
+    let higher = match polarity {
+        Polarity::HigherIsBetter => Some(true),
+        Polarity::LowerIsBetter => Some(false),
+        Polarity::Maintain | Polarity::None => None,
+    };
+    let england = point_value(points, row.id, "national", &period.code);
+    let decimals = u8::try_from(row.decimals).unwrap_or(1);
+    let trend = proportion.then(|| {
+        let mut periods = vec![period.clone()];
+        while periods.len() < 5 {
+            let Some(p) = periods.last().and_then(Period::previous) else {
+                break;
+            };
+            periods.push(p);
+        }
+        let series: Vec<(f64, f64)> = periods
+            .iter()
+            .rev()
+            .map(|p| {
+                point(&p.code)
+                    .and_then(|v| v.numerator.zip(v.denominator))
+                    .unwrap_or((f64::NAN, f64::NAN))
+            })
+            .collect();
+        significance::trend(&series)
+    });
+    Some(Significance {
+        comparison: significance::compare(&interval, england, higher),
+        explanation: significance::explain_comparison(
+            &interval,
+            england,
+            higher,
+            "England value",
+            decimals,
+        ),
+        interval,
+        trend,
+    })
+}
+
+fn point_value(
+    points: &HashMap<Key<'_>, &ValuePoint>,
+    id: Uuid,
+    series: &str,
+    code: &str,
+) -> Option<f64> {
+    points.get(&(id, series, None, code)).map(|v| v.value)
+}
+
+// A derived indicator's figure for one period, from its sources' figures:
+// `gap` is source - other; `change_from_baseline` the percentage change of
+// source from its baseline figure. None for a recorded indicator, or when a
+// figure it needs is not in.
+fn derive(
+    row: &IndicatorRow,
+    code: &str,
+    figures: &HashMap<Key<'_>, f64>,
+) -> ApiResult<Option<f64>> {
+    let source =
+        |id: Option<Uuid>, series: &Option<String>, breakdown: &Option<String>, code: &str| {
+            let (Some(id), Some(series)) = (id, series.as_deref()) else {
+                return None;
+            };
+            figures
+                .get(&(id, series, breakdown.as_deref(), code))
+                .copied()
+                .and_then(decimal)
+        };
+    let this = || {
+        source(
+            row.source_indicator_id,
+            &row.source_series,
+            &row.source_breakdown,
+            code,
+        )
+    };
+    Ok(match row.derivation.as_deref() {
+        None => None,
+        Some("gap") => {
+            let other = source(
+                row.other_indicator_id,
+                &row.other_series,
+                &row.other_breakdown,
+                code,
+            );
+            this().zip(other).map(|(a, b)| to_f64(a - b))
+        }
+        Some("change_from_baseline") => {
+            let base = row.baseline_period.as_deref().and_then(|b| {
+                source(
+                    row.source_indicator_id,
+                    &row.source_series,
+                    &row.source_breakdown,
+                    b,
+                )
+            });
+            match (this(), base) {
+                (Some(now), Some(base)) if !base.is_zero() => {
+                    Some(to_f64((now - base) / base * Decimal::ONE_HUNDRED))
+                }
+                _ => None,
+            }
+        }
+        Some(other) => {
+            return Err(ApiError::Internal(format!(
+                "unexpected derivation {other:?}"
+            )))
+        }
+    })
+}
+
+fn gap_to_whole(
+    row: &IndicatorRow,
+    name: &str,
+    group: Option<f64>,
+    whole: Option<f64>,
+) -> (Option<f64>, String) {
+    let decimals = u8::try_from(row.decimals).unwrap_or(1);
+    match (group.and_then(decimal), whole.and_then(decimal)) {
+        (Some(g), Some(w)) => {
+            let gap = g - w;
+            (
+                Some(to_f64(gap)),
+                format!(
+                    "{name} {} against the whole population's {}: a gap of {}",
+                    show(g, decimals),
+                    show(w, decimals),
+                    show(gap, decimals)
+                ),
+            )
+        }
+        _ => (
+            None,
+            format!("No actual for {name} or for the whole population, so no gap"),
+        ),
+    }
+}
+
+// The answer for an indicator not collected for the period asked.
+fn not_due(row: &IndicatorRow, period: &Period, opts: &Options) -> ApiResult<IndicatorPerformance> {
+    let collection = collection_of(row)?;
+    let next_due = collection.next_due(period);
+    let kind = match collection.frequency {
+        Frequency::Monthly | Frequency::Quarterly => "by quarter".to_string(),
+        Frequency::Annual | Frequency::OneOff => format!(
+            "once a year, for {} years",
+            match collection.year_basis {
+                YearBasis::Financial => "financial",
+                YearBasis::Academic => "academic",
+                YearBasis::Calendar => "calendar",
+                YearBasis::PooledCalendarYears => "pooled calendar",
+            }
+        ),
+    };
+    let next = next_due
+        .as_ref()
+        .map_or_else(String::new, |n| format!("; next due for {}", n.label));
+    let why = format!("No figure for {} is due", period.label);
+    Ok(IndicatorPerformance {
+        indicator: IndicatorRef::from(row),
+        lead_organisation_id: row.lead_organisation_id,
+        period: period.clone(),
+        next_due,
+        as_of: opts.as_of,
+        assessment: Assessment {
+            target_used: None,
+            target_basis: crate::domain::performance::TargetBasis::None,
+            actual: None,
+            previous_actual: None,
+            variance: None,
+            rag: Rag::NotDue,
+            direction: crate::domain::performance::Direction::NotComparable,
+            quartile: crate::domain::performance::QuartileBand::NotComparable,
+            explanation: format!(
+                "{} is collected {kind}, so not due for {}{next}",
+                row.code, period.label
+            ),
+            direction_explanation: format!("{why}, so no direction of travel"),
+            quartile_explanation: format!("{why}, so no quartile band"),
+        },
+        comparators: Vec::new(),
+        commentary: None,
+        significance: None,
+        sub_groups: Vec::new(),
+    })
 }
 
 // What is recorded for `period` in the form `assess` expects. Stored quarter
@@ -198,25 +668,31 @@ fn recorded(
 pub struct PerformanceQuery {
     /// The period to assess, e.g. `FY2009-10-Q2` (required).
     period: String,
+    /// Answer as on this day (`YYYY-MM-DD`): only values of periods that had
+    /// ended by then count, and a period that had not ended is `pending`.
+    /// Default: today, counting every value.
+    as_of: Option<NaiveDate>,
 }
 
-fn required_period(req: &HttpRequest, allowed: &[&str]) -> ApiResult<Period> {
+fn period_and_as_of(req: &HttpRequest) -> ApiResult<(Period, Option<NaiveDate>)> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
         .map_err(|_| ApiError::InvalidQuery("the query string is malformed".into()))?;
-    if let Some((k, _)) = pairs.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
-        return Err(ApiError::InvalidQuery(format!(
-            "unknown query parameter {k:?}; this accepts: {}",
-            allowed.join(", ")
-        )));
+    let (mut period, mut as_of) = (None, None);
+    for (k, v) in &pairs {
+        match k.as_str() {
+            "period" => period = Some(query_period(v)?),
+            "as_of" => as_of = Some(crate::store::listing::parse_date("as_of", v)?),
+            other => {
+                return Err(ApiError::InvalidQuery(format!(
+                    "unknown query parameter {other:?}; this accepts: period, as_of"
+                )))
+            }
+        }
     }
-    let code = pairs
-        .iter()
-        .find(|(k, _)| k == "period")
-        .map(|(_, v)| v.as_str())
-        .ok_or_else(|| {
-            ApiError::InvalidQuery("period is required, e.g. ?period=FY2009-10-Q2".into())
-        })?;
-    query_period(code)
+    let period = period.ok_or_else(|| {
+        ApiError::InvalidQuery("period is required, e.g. ?period=FY2009-10-Q2".into())
+    })?;
+    Ok((period, as_of))
 }
 
 /// Performance of an indicator in a period
@@ -251,10 +727,15 @@ pub async fn get_indicator_performance(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     user.require(Role::Viewer)?;
-    let period = required_period(&req, &["period"])?;
+    let (period, as_of) = period_and_as_of(&req)?;
     let mut conn = state.conn().await?;
     let row = find_row(&mut conn, *id).await?;
-    let mut computed = compute(&mut conn, &[row], &period).await?;
+    let opts = Options {
+        as_of,
+        due: Due::NotDue,
+        sub_groups: true,
+    };
+    let mut computed = compute(&mut conn, &[row], &period, &opts).await?;
     Ok(HttpResponse::Ok().json(computed.remove(0)))
 }
 
@@ -422,6 +903,8 @@ pub struct RagCounts {
     pub no_target: i64,
     pub missing: i64,
     pub pending: i64,
+    pub not_due: i64,
+    pub not_judged: i64,
 }
 
 impl RagCounts {
@@ -435,6 +918,8 @@ impl RagCounts {
                 Rag::NoTarget => &mut counts.no_target,
                 Rag::Missing => &mut counts.missing,
                 Rag::Pending => &mut counts.pending,
+                Rag::NotDue => &mut counts.not_due,
+                Rag::NotJudged => &mut counts.not_judged,
             } += 1;
         }
         counts
@@ -471,6 +956,10 @@ pub struct ReportQuery {
     period: String,
     /// Only these statuses (comma-separated), e.g. `red,amber`.
     rag: Option<String>,
+    /// Answer as on this day (`YYYY-MM-DD`): only values of periods that had
+    /// ended by then count. A quarter's picture after the next quarter is in:
+    /// `period=FY2009-10-Q1&as_of=2009-06-30`.
+    as_of: Option<NaiveDate>,
     /// Led by any of these organisations (comma-separated ids).
     lead_organisation_id: Option<String>,
     /// Key indicators only (`true`) or the others (`false`).
@@ -520,6 +1009,7 @@ pub(crate) const REPORT: ListSpec = ListSpec {
             "rag",
             FilterKind::Manual(ManualType::Words(crate::resources::indicators::RAG_WORDS)),
         ),
+        Filter::new("as_of", FilterKind::Manual(ManualType::Date)),
         Filter::new(
             "lead_organisation_id",
             FilterKind::Uuid("indicators.lead_organisation_id"),
@@ -590,6 +1080,11 @@ pub async fn get_performance(
             ApiError::InvalidQuery("period is required, e.g. ?period=FY2009-10-Q2".into())
         })?;
     let rags: Option<Vec<Rag>> = p.filter("rag").map(parse_rags).transpose()?;
+    let as_of = p
+        .filter("as_of")
+        .map(|v| crate::store::listing::parse_date("as_of", v))
+        .transpose()?;
+    let opts = Options::view(as_of);
     let mut conn = state.conn().await?;
     // A status filter or a count needs every matching indicator assessed;
     // the page is then cut from those kept.
@@ -598,7 +1093,7 @@ pub async fn get_performance(
     let mut computed: HashMap<Uuid, IndicatorPerformance> = HashMap::new();
     if rags.is_some() || p.count.is_some() {
         let all = db::all_matching(&mut conn, &p).await?;
-        let kept: Vec<IndicatorPerformance> = compute(&mut conn, &all, &period)
+        let kept: Vec<IndicatorPerformance> = compute(&mut conn, &all, &period, &opts)
             .await?
             .into_iter()
             .filter(|c| rags.as_ref().is_none_or(|r| r.contains(&c.assessment.rag)))
@@ -620,7 +1115,7 @@ pub async fn get_performance(
     let (rows, _) = db::list(&mut conn, &p).await?;
     p.count = asked;
     if computed.is_empty() {
-        computed = compute(&mut conn, &rows, &period)
+        computed = compute(&mut conn, &rows, &period, &opts)
             .await?
             .into_iter()
             .map(|c| (c.indicator.id, c))

@@ -24,6 +24,11 @@ pub struct Commentary {
     pub updated_at: DateTime<Utc>,
     /// Incremented by every change; the `ETag`.
     pub version: i32,
+    /// When it was withdrawn (`DELETE`): withdrawn commentary is in no list
+    /// or status and keeps its history; writing it again brings it back.
+    /// Null while it stands.
+    #[schema(required = true)]
+    pub withdrawn_at: Option<DateTime<Utc>>,
 }
 
 page_schema!(CommentaryPage, Commentary);
@@ -54,8 +59,26 @@ impl Commentary {
             created_at: r.created_at,
             updated_at: r.updated_at,
             version: r.version,
+            withdrawn_at: r.withdrawn_at,
         })
     }
+}
+
+/// A correction of commentary (JSON merge patch): the parts given change,
+/// `null` clears one; at least one part must remain. The author becomes the
+/// caller.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommentaryPatch {
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub overview: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub what_made_the_difference: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub what_happens_next: Patch<String>,
 }
 
 /// Commentary to write. At least one part must be given; each at most
@@ -126,9 +149,11 @@ pub async fn list_indicator_commentary(
     let mut conn = state.conn().await?;
     let row = find_row(&mut conn, *id).await?;
     p.add_condition(
-        DynSql::raw("indicator_commentary.indicator_id = ")
-            .bind(row.id.to_string())
-            .sql("::uuid"),
+        DynSql::raw(
+            "indicator_commentary.withdrawn_at IS NULL AND indicator_commentary.indicator_id = ",
+        )
+        .bind(row.id.to_string())
+        .sql("::uuid"),
     );
     let (rows, total) = db::list_commentary(&mut conn, &p).await?;
     let items = rows
@@ -266,4 +291,189 @@ pub async fn put_indicator_commentary(
         ),
         &commentary,
     ))
+}
+
+/// Locks a period's standing commentary, checks `If-Match` and who may
+/// change it.
+async fn lock_commentary(
+    conn: &mut AsyncPgConnection,
+    user: &AuthUser,
+    id: Uuid,
+    period: &Period,
+    if_match: &crate::web::http::IfMatch,
+) -> ApiResult<CommentaryRow> {
+    authorize_report(conn, user, id).await?;
+    records::lock_key(
+        conn,
+        "indicator_commentary",
+        &[&id.to_string(), &period.code],
+    )
+    .await?;
+    let existing = db::find_commentary(conn, id, &period.code)
+        .await?
+        .filter(|c| c.withdrawn_at.is_none())
+        .ok_or_else(|| ApiError::NotFound(format!("no commentary for {}", period.code)))?;
+    if_match.check(existing.version)?;
+    Ok(existing)
+}
+
+/// Correct an indicator's commentary for a period
+///
+/// Who may write it may correct it: a JSON merge patch of its parts, with
+/// `If-Match` (its `ETag`) required. The text it replaces stays in the audit
+/// trail (action `update`, entity type `indicator_commentary`).
+#[utoipa::path(
+    tag = "indicators",
+    request_body(content = CommentaryPatch, content_type = "application/merge-patch+json"),
+    params(
+        ("id" = Uuid, Path, description = "Indicator id"),
+        ("period" = String, Path, description = "Period code, e.g. `FY2009-10-Q2`"),
+        crate::resources::IfMatchHeader,
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Corrected", body = Commentary, headers(("ETag" = String))),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 403, description = "A viewer, or a contributor of another organisation", body = ErrorBody),
+        (status = 404, description = "No such indicator, or no commentary for the period", body = ErrorBody),
+        (status = 409, description = "The indicator is archived", body = ErrorBody),
+        (status = 412, description = "If-Match is stale", body = ErrorBody),
+        (status = 413, description = "Body over 1 MiB", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
+        (status = 422, description = "Invalid period or fields", body = ErrorBody),
+        (status = 428, description = "If-Match missing", body = ErrorBody),
+    )
+)]
+#[patch("/{id}/commentary/{period}")]
+pub async fn update_indicator_commentary(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    path: web::Path<(Uuid, String)>,
+    if_match: crate::web::http::IfMatch,
+    body: ApiJson<CommentaryPatch>,
+) -> ApiResult<HttpResponse> {
+    ctx.require(Role::Contributor)?;
+    let (id, code) = path.into_inner();
+    let period = parse_period("/period", &code)?;
+    let patch = body.0;
+    let user = ctx.user.clone();
+    let actor = ctx.actor();
+    let mut conn = state.conn().await?;
+    let commentary = conn
+        .transaction::<Commentary, ApiError, _>(async move |conn| {
+            let existing = lock_commentary(conn, &user, id, &period, &if_match).await?;
+            let mut errors = Errors::new();
+            let mut part = |p: Patch<String>, old: &Option<String>, pointer: &str| match p {
+                Patch::Absent => old.clone(),
+                Patch::Null => None,
+                Patch::Value(v) => commentary_part(&mut errors, pointer, &Some(v)),
+            };
+            let overview = part(patch.overview, &existing.overview, "/overview");
+            let made = part(
+                patch.what_made_the_difference,
+                &existing.what_made_the_difference,
+                "/what_made_the_difference",
+            );
+            let next = part(
+                patch.what_happens_next,
+                &existing.what_happens_next,
+                "/what_happens_next",
+            );
+            if overview.is_none() && made.is_none() && next.is_none() {
+                errors.rule(
+                    "",
+                    "at least one of the three parts must remain; DELETE withdraws it",
+                );
+            }
+            errors.finish()?;
+            let before = Commentary::from_row(existing.clone())?;
+            let w = CommentaryWrite {
+                indicator_id: id,
+                period: &period,
+                overview: overview.as_deref(),
+                what_made_the_difference: made.as_deref(),
+                what_happens_next: next.as_deref(),
+                author_sub: &user.sub,
+                author_name: user.name.as_deref(),
+            };
+            let after = Commentary::from_row(
+                db::upsert_commentary(conn, Some(&existing), &w)
+                    .await
+                    .map_err(write::changed_meanwhile)?,
+            )?;
+            audit::record(
+                conn,
+                &actor,
+                "update",
+                "indicator_commentary",
+                after.id,
+                Some(&before),
+                Some(&after),
+            )
+            .await?;
+            Ok(after)
+        })
+        .await?;
+    Ok(crate::web::http::ok_record(&commentary))
+}
+
+/// Withdraw an indicator's commentary for a period
+///
+/// Who may write it may withdraw it (`If-Match` required): it leaves the
+/// lists and the statuses and keeps its history (action `withdraw`);
+/// writing it again with `PUT` brings it back.
+#[utoipa::path(
+    tag = "indicators",
+    params(
+        ("id" = Uuid, Path, description = "Indicator id"),
+        ("period" = String, Path, description = "Period code, e.g. `FY2009-10-Q2`"),
+        crate::resources::IfMatchHeader,
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Withdrawn", body = Commentary, headers(("ETag" = String))),
+        (status = 403, description = "A viewer, or a contributor of another organisation", body = ErrorBody),
+        (status = 404, description = "No such indicator, or no commentary for the period", body = ErrorBody),
+        (status = 409, description = "The indicator is archived", body = ErrorBody),
+        (status = 412, description = "If-Match is stale", body = ErrorBody),
+        (status = 422, description = "Invalid period", body = ErrorBody),
+        (status = 428, description = "If-Match missing", body = ErrorBody),
+    )
+)]
+#[delete("/{id}/commentary/{period}")]
+pub async fn withdraw_indicator_commentary(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    path: web::Path<(Uuid, String)>,
+    if_match: crate::web::http::IfMatch,
+) -> ApiResult<HttpResponse> {
+    ctx.require(Role::Contributor)?;
+    let (id, code) = path.into_inner();
+    let period = parse_period("/period", &code)?;
+    let user = ctx.user.clone();
+    let actor = ctx.actor();
+    let mut conn = state.conn().await?;
+    let commentary = conn
+        .transaction::<Commentary, ApiError, _>(async move |conn| {
+            let existing = lock_commentary(conn, &user, id, &period, &if_match).await?;
+            let before = Commentary::from_row(existing.clone())?;
+            let after = Commentary::from_row(
+                db::withdraw_commentary(conn, &existing)
+                    .await
+                    .map_err(write::changed_meanwhile)?,
+            )?;
+            audit::record(
+                conn,
+                &actor,
+                "withdraw",
+                "indicator_commentary",
+                after.id,
+                Some(&before),
+                Some(&after),
+            )
+            .await?;
+            Ok(after)
+        })
+        .await?;
+    Ok(crate::web::http::ok_record(&commentary))
 }

@@ -227,6 +227,12 @@ pub(crate) fn check_row(errors: &mut Vec<FieldError>, line: u64, raw: RawRow) ->
             None
         }
     };
+    if let (Some(p), Some(s)) = (&period, series) {
+        // Imported figures are actuals (status provisional).
+        if let Some(why) = ahead_of_time(p, s, ValueStatus::Provisional) {
+            row_error(errors, line, "period", why);
+        }
+    }
     let breakdown = Some(raw.breakdown.to_string()).filter(|b| !b.is_empty());
     if breakdown.as_ref().is_some_and(|b| b.chars().count() > 200) {
         row_error(errors, line, "breakdown", "may be at most 200 characters");

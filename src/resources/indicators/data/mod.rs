@@ -15,7 +15,7 @@ pub use values::*;
 use std::collections::HashMap;
 
 use actix_web::http::header;
-use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::{Deserialize, Serialize};
@@ -39,7 +39,7 @@ use crate::store::records;
 use crate::store::sql::DynSql;
 use crate::web::auth::{AuthUser, Role};
 use crate::web::error::{ApiError, ApiResult, ErrorBody, FieldError};
-use crate::web::http::{ApiJson, Ctx, OptionalIfMatch, Versioned};
+use crate::web::http::{ApiJson, Ctx, OptionalIfMatch, Patch, Versioned};
 use crate::web::policy::ReportScope;
 use crate::web::validate::Errors;
 use crate::{page_schema, vocab, AppState};
@@ -51,10 +51,17 @@ vocab! {
         Area = "area",
         /// England as a whole.
         National = "national",
-        /// The average of the area's statistical neighbours (similar authorities).
+        /// The average of the area's statistical neighbours (the DCSF's
+        /// nearest-neighbour group).
         StatisticalNeighbours = "statistical_neighbours",
+        /// Similar authorities or areas as a source names them, where that
+        /// is not the statistical neighbours group.
+        SimilarAuthorities = "similar_authorities",
         /// The region (North West).
         Region = "region",
+        /// A national target (a government or DCSF target for England), not
+        /// the area's own target.
+        NationalTarget = "national_target",
         /// The boundary of the best-performing quarter of English authorities.
         EnglandTopQuartile = "england_top_quartile",
         /// The median of English authorities.
@@ -71,6 +78,9 @@ vocab! {
         Provisional = "provisional",
         /// Checked by an editor or admin.
         Validated = "validated",
+        /// A prediction, not an actual: shown beside the actuals, never
+        /// judged as one. May be recorded for periods that have not started.
+        Forecast = "forecast",
     }
 }
 

@@ -10,6 +10,9 @@ pub struct Target {
     pub id: Uuid,
     pub indicator_id: Uuid,
     pub period: Period,
+    /// The sub-group the target is for (e.g. `Care leavers`); null for the
+    /// whole population.
+    pub breakdown: Option<String>,
     /// The target value, in the indicator's unit. For a cumulative
     /// indicator's quarter it is a year-to-date target.
     pub value: f64,
@@ -42,6 +45,7 @@ impl Target {
             period: stored_period(&r.period)?,
             id: r.id,
             indicator_id: r.indicator_id,
+            breakdown: r.breakdown,
             value: r.value,
             note: r.note,
             created_at: r.created_at,
@@ -50,6 +54,20 @@ impl Target {
             archived_at: r.archived_at,
         })
     }
+}
+
+/// A correction of a target (JSON merge patch).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TargetPatch {
+    /// The target, in the indicator's unit (0–100 for `percent`).
+    #[serde(default)]
+    #[schema(value_type = f64, example = 90.5)]
+    pub value: Patch<f64>,
+    /// Where it comes from, caveats; at most 2000 characters; null clears it.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub note: Patch<String>,
 }
 
 /// A target to set.
@@ -66,10 +84,13 @@ pub struct TargetBody {
 
 pub(crate) const TARGETS: ListSpec = ListSpec {
     table: "indicator_targets",
-    filters: &[Filter::new(
-        "period",
-        FilterKind::Text("indicator_targets.period"),
-    )],
+    filters: &[
+        Filter::new("period", FilterKind::Text("indicator_targets.period")),
+        Filter::new(
+            "breakdown",
+            FilterKind::Text("COALESCE(indicator_targets.breakdown, 'none')"),
+        ),
+    ],
     sorts: &[
         SortField::at(
             "period",
@@ -100,6 +121,9 @@ pub(crate) const TARGETS: ListSpec = ListSpec {
 pub struct TargetFilters {
     /// Any of these period codes (comma-separated).
     period: Option<String>,
+    /// Any of these sub-groups (comma-separated); `none` for the
+    /// whole-population targets.
+    breakdown: Option<String>,
 }
 
 /// List an indicator's targets
@@ -141,24 +165,49 @@ pub async fn list_indicator_targets(
     Ok(p.page(items, total)?.respond(&req))
 }
 
+// The natural key a target's writers lock: indicator, sub-group, period.
+fn target_lock_key(id: Uuid, breakdown: Option<&str>, period: &Period) -> [String; 3] {
+    [
+        id.to_string(),
+        breakdown.map_or_else(|| "\u{0}whole".to_string(), str::to_string),
+        period.code.clone(),
+    ]
+}
+
+fn target_location(target: &Target) -> String {
+    let mut location = format!(
+        "/api/v1/indicators/{}/targets/{}",
+        target.indicator_id, target.period.code
+    );
+    if let Some(b) = &target.breakdown {
+        location.push_str("?breakdown=");
+        location.push_str(&serde_urlencoded::to_string([("", b)]).unwrap_or_default()[1..]);
+    }
+    location
+}
+
 /// Set an indicator's target for a period
 ///
 /// Editors and admins. Creates the period's target (201) or replaces it
-/// (200); a removed target comes back. `If-Match` is checked when given.
-/// Audited as action `target` on entity type `indicator_target`.
+/// (200); a removed target comes back. With `?breakdown=` the target is a
+/// sub-group's (e.g. `Care leavers`), judged against that sub-group's values.
+/// Targets may be set for periods that have not started. `If-Match` is
+/// checked when given. Audited as action `target` on entity type
+/// `indicator_target`.
 #[utoipa::path(
     tag = "indicators",
     request_body = TargetBody,
     params(
         ("id" = Uuid, Path, description = "Indicator id"),
         ("period" = String, Path, description = "Period code, e.g. `FY2009-10`"),
+        BreakdownQuery,
         crate::resources::OptionalIfMatchHeader,
     ),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Replaced", body = Target, headers(("ETag" = String))),
         (status = 201, description = "Created", body = Target, headers(("ETag" = String), ("Location" = String))),
-        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 400, description = "Malformed JSON or query", body = ErrorBody),
         (status = 403, description = "Not an editor or admin", body = ErrorBody),
         (status = 404, description = "No such indicator", body = ErrorBody),
         (status = 409, description = "The indicator is archived", body = ErrorBody),
@@ -170,6 +219,7 @@ pub async fn list_indicator_targets(
 )]
 #[put("/{id}/targets/{period}")]
 pub async fn put_indicator_target(
+    req: HttpRequest,
     ctx: Ctx,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, String)>,
@@ -178,11 +228,12 @@ pub async fn put_indicator_target(
 ) -> ApiResult<HttpResponse> {
     ctx.require(Role::Editor)?;
     let (id, code) = path.into_inner();
+    let breakdown = breakdown_of(&req)?;
     let period = parse_period("/period", &code)?;
     let body = body.0;
     let mut conn = state.conn().await?;
     let actor = ctx.actor();
-    let key = [id.to_string(), period.code.clone()];
+    let key = target_lock_key(id, breakdown.as_deref(), &period);
     let (target, created) = conn
         .transaction::<(Target, bool), ApiError, _>(async move |conn| {
             let indicator = find_live_row(conn, id).await?;
@@ -192,11 +243,12 @@ pub async fn put_indicator_target(
             errors.finish()?;
             let upsert = write::Upsert {
                 table: "indicator_targets",
-                key: &[&key[0], &key[1]],
+                key: &[&key[0], &key[1], &key[2]],
                 entity: "indicator_target",
                 action: "target",
             };
             let code = period.code.clone();
+            let lookup = breakdown.clone();
             upsert
                 .run(
                     conn,
@@ -205,7 +257,7 @@ pub async fn put_indicator_target(
                     move |conn| {
                         Box::pin(async move {
                             write::Existing::found(
-                                db::find_target(conn, id, &code).await?,
+                                db::find_target(conn, id, lookup.as_deref(), &code).await?,
                                 |r| r.version,
                                 Target::from_row,
                             )
@@ -217,6 +269,7 @@ pub async fn put_indicator_target(
                                 conn,
                                 existing,
                                 id,
+                                breakdown.as_deref(),
                                 &period,
                                 body.value,
                                 note.as_deref(),
@@ -230,11 +283,7 @@ pub async fn put_indicator_target(
                 .await
         })
         .await?;
-    Ok(upserted(
-        created,
-        format!("/api/v1/indicators/{id}/targets/{}", target.period.code),
-        &target,
-    ))
+    Ok(upserted(created, target_location(&target), &target))
 }
 
 pub(crate) fn upserted<T: Serialize + Versioned>(
@@ -249,22 +298,141 @@ pub(crate) fn upserted<T: Serialize + Versioned>(
     }
 }
 
+/// Locks a live target by its natural key and checks `If-Match`; 404 when
+/// the period (or sub-group) has no live target.
+async fn lock_live_target(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    breakdown: Option<&str>,
+    period: &Period,
+    if_match: &crate::web::http::IfMatch,
+) -> ApiResult<(IndicatorRow, TargetRow)> {
+    let indicator = find_live_row(conn, id).await?;
+    let key = target_lock_key(id, breakdown, period);
+    records::lock_key(conn, "indicator_targets", &[&key[0], &key[1], &key[2]]).await?;
+    let existing = db::find_target(conn, id, breakdown, &period.code)
+        .await?
+        .filter(|t| t.archived_at.is_none())
+        .ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "{} has no target for {}{}",
+                indicator.code,
+                period.code,
+                breakdown.map_or_else(String::new, |b| format!(" ({b})"))
+            ))
+        })?;
+    if_match.check(existing.version)?;
+    Ok((indicator, existing))
+}
+
+/// Correct an indicator's target for a period
+///
+/// Editors and admins. A JSON merge patch of the live target's `value` and
+/// `note` (`?breakdown=` for a sub-group's). `If-Match` (the target's
+/// `ETag`) is required; the figure it replaces stays in the audit trail
+/// (action `update`, entity type `indicator_target`).
+#[utoipa::path(
+    tag = "indicators",
+    request_body(content = TargetPatch, content_type = "application/merge-patch+json"),
+    params(
+        ("id" = Uuid, Path, description = "Indicator id"),
+        ("period" = String, Path, description = "Period code, e.g. `FY2009-10`"),
+        BreakdownQuery,
+        crate::resources::IfMatchHeader,
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Corrected", body = Target, headers(("ETag" = String))),
+        (status = 400, description = "Malformed JSON or query", body = ErrorBody),
+        (status = 403, description = "Not an editor or admin", body = ErrorBody),
+        (status = 404, description = "No such indicator, or no target for the period", body = ErrorBody),
+        (status = 409, description = "The indicator is archived", body = ErrorBody),
+        (status = 412, description = "If-Match is stale", body = ErrorBody),
+        (status = 413, description = "Body over 1 MiB", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
+        (status = 422, description = "Invalid period or fields", body = ErrorBody),
+        (status = 428, description = "If-Match missing", body = ErrorBody),
+    )
+)]
+#[patch("/{id}/targets/{period}")]
+pub async fn update_indicator_target(
+    req: HttpRequest,
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    path: web::Path<(Uuid, String)>,
+    if_match: crate::web::http::IfMatch,
+    body: ApiJson<TargetPatch>,
+) -> ApiResult<HttpResponse> {
+    ctx.require(Role::Editor)?;
+    let (id, code) = path.into_inner();
+    let breakdown = breakdown_of(&req)?;
+    let period = parse_period("/period", &code)?;
+    let patch = body.0;
+    let mut conn = state.conn().await?;
+    let actor = ctx.actor();
+    let target = conn
+        .transaction::<Target, ApiError, _>(async move |conn| {
+            let (indicator, existing) =
+                lock_live_target(conn, id, breakdown.as_deref(), &period, &if_match).await?;
+            let mut errors = Errors::new();
+            let value = patch.value.required("/value", &mut errors.0);
+            if let Some(v) = value {
+                check_number(&mut errors, "/value", &indicator.unit, v);
+            }
+            let note = match patch.note {
+                Patch::Absent => existing.note.clone(),
+                Patch::Null => None,
+                Patch::Value(n) => opt_note(&mut errors, "/note", &Some(n)),
+            };
+            errors.finish()?;
+            let before = Target::from_row(existing.clone())?;
+            let after = Target::from_row(
+                db::upsert_target(
+                    conn,
+                    Some(&existing),
+                    id,
+                    breakdown.as_deref(),
+                    &period,
+                    value.unwrap_or(existing.value),
+                    note.as_deref(),
+                )
+                .await
+                .map_err(write::changed_meanwhile)?,
+            )?;
+            audit::record(
+                conn,
+                &actor,
+                "update",
+                "indicator_target",
+                after.id,
+                Some(&before),
+                Some(&after),
+            )
+            .await?;
+            Ok(after)
+        })
+        .await?;
+    Ok(crate::web::http::ok_record(&target))
+}
+
 /// Remove an indicator's target for a period
 ///
-/// Editors and admins. Archives the target: the period then has no target
-/// of its own (a quarter falls back on its financial year's), the record
-/// stays for the audit trail and `PUT` sets it again. `If-Match` (the
-/// target's `ETag`) is required.
+/// Editors and admins. Archives the target (`?breakdown=` for a sub-group's):
+/// the period then has no target of its own (a quarter falls back on its
+/// financial year's), the record stays for the audit trail and `PUT` sets it
+/// again. `If-Match` (the target's `ETag`) is required.
 #[utoipa::path(
     tag = "indicators",
     params(
         ("id" = Uuid, Path, description = "Indicator id"),
         ("period" = String, Path, description = "Period code, e.g. `FY2009-10`"),
+        BreakdownQuery,
         crate::resources::IfMatchHeader,
     ),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Removed", body = Target, headers(("ETag" = String))),
+        (status = 400, description = "Malformed query", body = ErrorBody),
         (status = 403, description = "Not an editor or admin", body = ErrorBody),
         (status = 404, description = "No such indicator, or no target for the period", body = ErrorBody),
         (status = 409, description = "The indicator is archived", body = ErrorBody),
@@ -275,6 +443,7 @@ pub(crate) fn upserted<T: Serialize + Versioned>(
 )]
 #[delete("/{id}/targets/{period}")]
 pub async fn delete_indicator_target(
+    req: HttpRequest,
     ctx: Ctx,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, String)>,
@@ -282,23 +451,14 @@ pub async fn delete_indicator_target(
 ) -> ApiResult<HttpResponse> {
     ctx.require(Role::Editor)?;
     let (id, code) = path.into_inner();
+    let breakdown = breakdown_of(&req)?;
     let period = parse_period("/period", &code)?;
     let mut conn = state.conn().await?;
     let actor = ctx.actor();
     let target = conn
         .transaction::<Target, ApiError, _>(async move |conn| {
-            let indicator = find_live_row(conn, id).await?;
-            records::lock_key(conn, "indicator_targets", &[&id.to_string(), &period.code]).await?;
-            let existing = db::find_target(conn, id, &period.code)
-                .await?
-                .filter(|t| t.archived_at.is_none())
-                .ok_or_else(|| {
-                    ApiError::NotFound(format!(
-                        "{} has no target for {}",
-                        indicator.code, period.code
-                    ))
-                })?;
-            if_match.check(existing.version)?;
+            let (_, existing) =
+                lock_live_target(conn, id, breakdown.as_deref(), &period, &if_match).await?;
             let before = Target::from_row(existing.clone())?;
             let after = Target::from_row(
                 db::archive_target(conn, &existing)

@@ -28,6 +28,12 @@ pub struct IndicatorValue {
     pub updated_at: DateTime<Utc>,
     /// Incremented by every change; the `ETag`.
     pub version: i32,
+    /// When it was withdrawn (`DELETE /indicators/values/{value_id}`): a
+    /// withdrawn value is in no list, series, export or status, and keeps
+    /// its history; recording a value for its key again brings it back.
+    /// Null while it stands.
+    #[schema(required = true)]
+    pub withdrawn_at: Option<DateTime<Utc>>,
 }
 
 page_schema!(ValuePage, IndicatorValue);
@@ -78,8 +84,56 @@ impl IndicatorValue {
             created_at: r.created_at,
             updated_at: r.updated_at,
             version: r.version,
+            withdrawn_at: r.withdrawn_at,
         })
     }
+}
+
+/// A correction of a value (JSON merge patch): the fields given change.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ValuePatch {
+    /// The figure, in the indicator's unit (0–100 for `percent`).
+    #[serde(default)]
+    #[schema(value_type = f64, example = 90.4)]
+    pub value: Patch<f64>,
+    /// Null clears it.
+    #[serde(default)]
+    #[schema(value_type = Option<f64>)]
+    pub numerator: Patch<f64>,
+    /// Null clears it.
+    #[serde(default)]
+    #[schema(value_type = Option<f64>)]
+    pub denominator: Patch<f64>,
+    /// Only editors and admins may set `validated` or change a validated value.
+    #[serde(default)]
+    #[schema(value_type = ValueStatus)]
+    pub status: Patch<ValueStatus>,
+    /// At most 2000 characters; null clears it.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub note: Patch<String>,
+}
+
+/// An actual is for a period that has started (on today's date in Europe/
+/// London); forecasts and national targets may be recorded ahead. The
+/// message for a value that breaks the rule.
+pub(crate) fn ahead_of_time(
+    period: &Period,
+    series: Series,
+    status: ValueStatus,
+) -> Option<String> {
+    let today = crate::domain::deliverable::today();
+    (period.starts_on > today
+        && status != ValueStatus::Forecast
+        && series != Series::NationalTarget)
+        .then(|| {
+            format!(
+                "{} has not started (it starts on {}): only forecasts (status forecast) and \
+                 national targets may be recorded for a period ahead",
+                period.code, period.starts_on
+            )
+        })
 }
 
 /// A value to record.
@@ -209,8 +263,11 @@ pub async fn put_indicator_value(
                 }
             }
             let note = opt_note(&mut errors, "/note", &body.note);
-            errors.finish()?;
             let status = body.status.unwrap_or(ValueStatus::Provisional);
+            if let Some(why) = ahead_of_time(&period, series, status) {
+                errors.rule("/period", why);
+            }
+            errors.finish()?;
             let whole = if breakdown.is_some() {
                 "sub-group"
             } else {
@@ -361,7 +418,7 @@ pub struct ValueFilters {
 
 pub(crate) fn value_params(q: &str) -> ApiResult<ListParams> {
     let mut p = ListParams::parse(q, VALUES)?;
-    let mut extra = Vec::new();
+    let mut extra = vec![DynSql::raw("indicator_values.withdrawn_at IS NULL")];
     if let Some(b) = p.filter("breakdown") {
         let items: Vec<&str> = b
             .split(',')
@@ -561,6 +618,228 @@ pub async fn list_values(
             "attachment; filename=\"indicator-values.csv\"",
         ))
         .body(body))
+}
+
+/// Get a value
+///
+/// Every role may read. One value by its id (in every value answer), with
+/// its `ETag` for `PATCH` and `DELETE`; a withdrawn value too, with
+/// `withdrawn_at` set.
+#[utoipa::path(
+    tag = "indicators",
+    params(("value_id" = Uuid, Path, description = "Value id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The value", body = IndicatorValue, headers(("ETag" = String))),
+        (status = 404, description = "No such value", body = ErrorBody),
+    )
+)]
+#[get("/values/{value_id}")]
+pub async fn get_value(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    value_id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    user.require(Role::Viewer)?;
+    let mut conn = state.conn().await?;
+    let value = IndicatorValue::load(&mut conn, *value_id).await?;
+    Ok(crate::web::http::ok_record(&value))
+}
+
+/// Locks a standing value, checks `If-Match` and who may change it.
+async fn lock_value(
+    conn: &mut AsyncPgConnection,
+    user: &AuthUser,
+    id: Uuid,
+    if_match: &crate::web::http::IfMatch,
+) -> ApiResult<(IndicatorRow, ValueRow)> {
+    records::lock_row(conn, "indicator_values", id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no value with id {id}")))?;
+    let existing = db::find_value(conn, id).await?;
+    if existing.withdrawn_at.is_some() {
+        return Err(ApiError::Conflict(
+            "the value is withdrawn; record a value for its series and period again to bring it \
+             back"
+                .into(),
+        ));
+    }
+    if_match.check(existing.version)?;
+    let indicator = authorize_report(conn, user, existing.indicator_id).await?;
+    Ok((indicator, existing))
+}
+
+/// Correct a value
+///
+/// Contributors of the indicator's lead organisation, editors and admins
+/// (only editors and admins change a validated value or validate one). A
+/// JSON merge patch; `If-Match` (the value's `ETag`) is required. The
+/// figure it replaces stays in the value's history (action `update`).
+#[utoipa::path(
+    tag = "indicators",
+    request_body(content = ValuePatch, content_type = "application/merge-patch+json"),
+    params(("value_id" = Uuid, Path, description = "Value id"), crate::resources::IfMatchHeader),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Corrected", body = IndicatorValue, headers(("ETag" = String))),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 403, description = "Not allowed: a viewer, a contributor of another organisation, or a contributor and a validated value", body = ErrorBody),
+        (status = 404, description = "No such value", body = ErrorBody),
+        (status = 409, description = "The value is withdrawn, or its indicator archived", body = ErrorBody),
+        (status = 412, description = "If-Match is stale", body = ErrorBody),
+        (status = 413, description = "Body over 1 MiB", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
+        (status = 422, description = "Invalid fields (e.g. a percentage outside 0–100, or an actual for a period that has not started)", body = ErrorBody),
+        (status = 428, description = "If-Match missing", body = ErrorBody),
+    )
+)]
+#[patch("/values/{value_id}")]
+pub async fn update_value(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    value_id: web::Path<Uuid>,
+    if_match: crate::web::http::IfMatch,
+    body: ApiJson<ValuePatch>,
+) -> ApiResult<HttpResponse> {
+    ctx.require(Role::Contributor)?;
+    let (id, patch) = (*value_id, body.0);
+    let user = ctx.user.clone();
+    let actor = ctx.actor();
+    let mut conn = state.conn().await?;
+    let value = conn
+        .transaction::<IndicatorValue, ApiError, _>(async move |conn| {
+            let (indicator, existing) = lock_value(conn, &user, id, &if_match).await?;
+            let mut errors = Errors::new();
+            let value = patch.value.required("/value", &mut errors.0);
+            let status = patch.status.required("/status", &mut errors.0);
+            if let Some(v) = value {
+                check_number(&mut errors, "/value", &indicator.unit, v);
+            }
+            let number =
+                |p: Patch<f64>, old: Option<f64>, pointer: &str, errors: &mut Errors| match p {
+                    Patch::Absent => old,
+                    Patch::Null => None,
+                    Patch::Value(v) => {
+                        if !v.is_finite() {
+                            errors.add(pointer, "must be a finite number");
+                        }
+                        Some(v)
+                    }
+                };
+            let numerator = number(
+                patch.numerator,
+                existing.numerator,
+                "/numerator",
+                &mut errors,
+            );
+            let denominator = number(
+                patch.denominator,
+                existing.denominator,
+                "/denominator",
+                &mut errors,
+            );
+            let note = match patch.note {
+                Patch::Absent => existing.note.clone(),
+                Patch::Null => None,
+                Patch::Value(n) => opt_note(&mut errors, "/note", &Some(n)),
+            };
+            let period = stored_period(&existing.period)?;
+            let series = Series::from_db(&existing.series)?;
+            let status = status.unwrap_or(ValueStatus::from_db(&existing.status)?);
+            if let Some(why) = ahead_of_time(&period, series, status) {
+                errors.rule("/status", why);
+            }
+            errors.finish()?;
+            ReportScope::of(&user)?
+                .check_value_status(status.as_str(), Some(existing.status.as_str()))?;
+            let before = IndicatorValue::from_row(existing.clone(), &indicator.code)?;
+            let w = ValueWrite {
+                indicator_id: existing.indicator_id,
+                period: &period,
+                series: &existing.series,
+                breakdown: existing.breakdown.as_deref(),
+                value: value.unwrap_or(existing.value),
+                numerator,
+                denominator,
+                status: status.as_str(),
+                note: note.as_deref(),
+            };
+            let row = db::upsert_value(conn, Some(&existing), &w)
+                .await
+                .map_err(write::changed_meanwhile)?;
+            let after = IndicatorValue::from_row(row, &indicator.code)?;
+            audit::record(
+                conn,
+                &actor,
+                "update",
+                "indicator_value",
+                id,
+                Some(&before),
+                Some(&after),
+            )
+            .await?;
+            Ok(after)
+        })
+        .await?;
+    Ok(crate::web::http::ok_record(&value))
+}
+
+/// Withdraw a value
+///
+/// Who may correct the value may withdraw it (`If-Match` required). The
+/// value leaves every list, series, export and status, and stays with its
+/// history (action `withdraw`); `GET /indicators/values/{value_id}` still
+/// shows it, with `withdrawn_at`. Recording a value for the same series,
+/// sub-group and period brings it back.
+#[utoipa::path(
+    tag = "indicators",
+    params(("value_id" = Uuid, Path, description = "Value id"), crate::resources::IfMatchHeader),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Withdrawn", body = IndicatorValue, headers(("ETag" = String))),
+        (status = 403, description = "Not allowed: a viewer, a contributor of another organisation, or a contributor and a validated value", body = ErrorBody),
+        (status = 404, description = "No such value", body = ErrorBody),
+        (status = 409, description = "Already withdrawn, or its indicator archived", body = ErrorBody),
+        (status = 412, description = "If-Match is stale", body = ErrorBody),
+        (status = 428, description = "If-Match missing", body = ErrorBody),
+    )
+)]
+#[delete("/values/{value_id}")]
+pub async fn withdraw_value(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    value_id: web::Path<Uuid>,
+    if_match: crate::web::http::IfMatch,
+) -> ApiResult<HttpResponse> {
+    ctx.require(Role::Contributor)?;
+    let id = *value_id;
+    let user = ctx.user.clone();
+    let actor = ctx.actor();
+    let mut conn = state.conn().await?;
+    let value = conn
+        .transaction::<IndicatorValue, ApiError, _>(async move |conn| {
+            let (indicator, existing) = lock_value(conn, &user, id, &if_match).await?;
+            ReportScope::of(&user)?
+                .check_value_status(existing.status.as_str(), Some(existing.status.as_str()))?;
+            let before = IndicatorValue::from_row(existing.clone(), &indicator.code)?;
+            let row = db::withdraw_value(conn, &existing)
+                .await
+                .map_err(write::changed_meanwhile)?;
+            let after = IndicatorValue::from_row(row, &indicator.code)?;
+            audit::record(
+                conn,
+                &actor,
+                "withdraw",
+                "indicator_value",
+                id,
+                Some(&before),
+                Some(&after),
+            )
+            .await?;
+            Ok(after)
+        })
+        .await?;
+    Ok(crate::web::http::ok_record(&value))
 }
 
 /// History of a value
