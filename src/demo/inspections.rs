@@ -10,6 +10,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::additions::LeadFix;
 use super::demo_id;
 use super::plans::{audit_created, missing, org_ids, plan_ids};
 use crate::resources::improvement::{action_dtos, area_dtos};
@@ -238,12 +239,21 @@ fn organisation_of_role(role: &str) -> &'static str {
     }
 }
 
-pub async fn load_improvement_plan(
+/// Loads the improvement plan's areas and actions. An area's leads are the
+/// organisations behind its lead roles, as changed by `fixes`.
+pub(super) async fn load_improvement_plan(
     conn: &mut AsyncPgConnection,
     actor: &Actor,
+    fixes: &[LeadFix],
 ) -> ApiResult<(usize, usize)> {
     let demo: Vec<DemoArea> =
         serde_json::from_str(include_str!("../../demo/improvement_actions.json"))?;
+    if let Some(fix) = fixes.iter().find(|f| !demo.iter().any(|a| a.id == f.area)) {
+        return Err(missing(
+            "improvement area",
+            &format!("{} (lead fix {})", fix.area, fix.id),
+        ));
+    }
     let plan_id = *plan_ids(conn)
         .await?
         .get(IMPROVEMENT_PLAN)
@@ -286,9 +296,24 @@ pub async fn load_improvement_plan(
         let area_id = match existing_areas.get(&a.id) {
             Some(id) => *id,
             None => {
+                let fixes: Vec<&LeadFix> = fixes.iter().filter(|f| f.area == a.id).collect();
+                // A replacement stands for the organisations the roles name.
+                let replaced: Vec<&str> = fixes
+                    .iter()
+                    .filter(|f| f.change == "replace")
+                    .flat_map(|f| f.organisations.iter().map(String::as_str))
+                    .collect();
+                let from_roles: Vec<&str> = if replaced.is_empty() {
+                    a.leads.iter().map(|r| organisation_of_role(r)).collect()
+                } else {
+                    replaced
+                };
+                let added = fixes
+                    .iter()
+                    .filter(|f| f.change != "replace")
+                    .flat_map(|f| f.organisations.iter().map(String::as_str));
                 let mut leads: Vec<Uuid> = Vec::new();
-                for role in &a.leads {
-                    let code = organisation_of_role(role);
+                for code in from_roles.into_iter().chain(added) {
                     let id = *orgs
                         .get(code)
                         .ok_or_else(|| missing("organisation", code))?;

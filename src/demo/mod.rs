@@ -2,6 +2,10 @@
 //! the partnership's own documents and compiled into the binary (files under
 //! `demo/`). Loading it again adds nothing: every record is matched on its code.
 //!
+//! Corrections and additions from the partnership's catalogue of additions
+//! (`demo/additions.json`) are applied as the records are created; see the
+//! `additions` module.
+//!
 //! Every record the loader creates has a fixed id, [`demo_id`] of its kind and
 //! code, so that documentation examples can name demo records. Records
 //! created through the API get random ids as usual.
@@ -17,14 +21,17 @@ use uuid::Uuid;
 use crate::resources::organisations::{to_dtos, Organisation};
 use crate::store::audit;
 
+mod additions;
 mod inspections;
 mod plans;
-use crate::domain::period::Period;
+use crate::domain::period::{Period, PeriodType};
 use crate::resources::write::Record;
 use crate::store::organisations::OrganisationRow;
 use crate::store::schema::organisations;
 use crate::web::error::{ApiError, ApiResult};
 use crate::web::http::Actor;
+pub use additions::AdditionsReport;
+use additions::{Additions, IndicatorFacts, ValueCorrection};
 
 /// The instant every demo id carries as its UUID v7 timestamp,
 /// 2026-11-22T00:00:00Z in Unix milliseconds.
@@ -77,6 +84,8 @@ pub struct DemoReport {
     pub indicators: IndicatorsReport,
     /// Links of indicators to objectives and priorities.
     pub indicator_links: usize,
+    /// Derived indicators and the stories behind the curve.
+    pub additions: AdditionsReport,
 }
 
 impl DemoReport {
@@ -88,21 +97,23 @@ impl DemoReport {
 
 /// Loads the demo data set in one transaction.
 pub async fn load(conn: &mut AsyncPgConnection) -> ApiResult<DemoReport> {
+    let additions = Additions::read()?;
     conn.transaction::<DemoReport, ApiError, _>(async move |conn| {
         let actor = Actor::system("demo");
-        let organisations = load_organisations(conn, &actor).await?;
-        let plans = plans::load_plans(conn, &actor).await?;
+        let organisations = load_organisations(conn, &actor, &additions).await?;
+        let plans = plans::load_plans(conn, &actor, &additions.plans).await?;
         let priorities = plans::load_priorities(conn, &actor).await?;
         let objectives = plans::load_objectives(conn, &actor).await?;
         let risks = plans::load_risks(conn, &actor).await?;
         let milestones = plans::load_milestones(conn, &actor).await?;
-        let indicators = load_indicators(conn, &actor).await?;
+        let indicators = load_indicators(conn, &actor, &additions).await?;
         let indicator_links = plans::link_indicators(conn).await?;
         let inspections = inspections::load_inspections(conn, &actor).await?;
         let judgements = inspections::load_judgements(conn, &actor).await?;
         let recommendations = inspections::load_recommendations(conn, &actor).await?;
         let (improvement_areas, improvement_actions) =
-            inspections::load_improvement_plan(conn, &actor).await?;
+            inspections::load_improvement_plan(conn, &actor, &additions.lead_fixes).await?;
+        let additions = additions::load(conn, &actor, &additions).await?;
         Ok(DemoReport {
             inspections,
             judgements,
@@ -117,14 +128,84 @@ pub async fn load(conn: &mut AsyncPgConnection) -> ApiResult<DemoReport> {
             milestones,
             indicators,
             indicator_links,
+            additions,
         })
     })
     .await
 }
 
-async fn load_organisations(conn: &mut AsyncPgConnection, actor: &Actor) -> ApiResult<usize> {
-    let demo: Vec<DemoOrganisation> =
+/// Audits the creation of a record: as the API shows it (`dto`) or, while
+/// the API does not know a word the record uses yet (the vocabularies issue
+/// 11 widens: polarity `none`, frequency `one_off`, series
+/// `similar_authorities` and `national_target`, status `forecast`), as the
+/// row is stored in `table`, so that the load does not fail over its trail.
+async fn audit_created_row<T: serde::Serialize>(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    table: &'static str,
+    id: Uuid,
+    dto: ApiResult<T>,
+) -> ApiResult<()> {
+    match dto {
+        Ok(dto) => {
+            audit::record::<(), _>(conn, actor, action, entity, id, None, Some(&dto)).await?;
+            Ok(())
+        }
+        Err(ApiError::Internal(message)) if message.starts_with("unexpected ") => {
+            log::debug!("demo {entity} {id} audited as stored: {message}");
+            let row = stored_row(conn, table, id).await?;
+            audit::record::<(), _>(conn, actor, action, entity, id, None, Some(&row)).await?;
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct StoredRow {
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    row: serde_json::Value,
+}
+
+/// The row of `table` (one of the loader's own tables) with `id`, as JSON.
+async fn stored_row(
+    conn: &mut AsyncPgConnection,
+    table: &'static str,
+    id: Uuid,
+) -> ApiResult<serde_json::Value> {
+    let found: StoredRow = diesel::sql_query(format!(
+        "SELECT to_jsonb(t) AS row FROM {table} t WHERE t.id = $1"
+    ))
+    .bind::<diesel::sql_types::Uuid, _>(id)
+    .get_result(conn)
+    .await?;
+    Ok(found.row)
+}
+
+async fn load_organisations(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor,
+    additions: &Additions,
+) -> ApiResult<usize> {
+    let mut demo: Vec<DemoOrganisation> =
         serde_json::from_str(include_str!("../../demo/organisations.json"))?;
+    // The delivery partnerships: an entry of the base file with the same code
+    // is replaced where it stands, the others follow (their parents are in
+    // the base file).
+    for added in &additions.organisations {
+        let entry = DemoOrganisation {
+            code: added.code.clone(),
+            name: added.name.clone(),
+            kind: added.kind.clone(),
+            parent: added.parent.clone(),
+        };
+        match demo.iter_mut().find(|o| o.code == added.code) {
+            Some(o) => *o = entry,
+            None => demo.push(entry),
+        }
+    }
     let existing: Vec<(String, Uuid)> = organisations::table
         .select((organisations::code, organisations::id))
         .load(conn)
@@ -199,7 +280,6 @@ struct DemoIndicator {
     laa_flag: bool,
     corporate_plan_priority_raw: Option<String>,
     unit: String,
-    polarity: String,
     polarity_basis: Option<String>,
     actual_2007_08: Option<f64>,
     target_2008_09: Option<f64>,
@@ -215,7 +295,6 @@ struct DemoMeasure {
     kind: String,
     ambition_code: Option<String>,
     short_title: String,
-    direction: Option<String>,
     unit: String,
     data_source: Option<String>,
     source: Option<String>,
@@ -240,7 +319,16 @@ struct DemoPoint {
 struct Planned {
     row: PlannedRow,
     targets: Vec<(Period, f64, Option<String>)>,
-    values: Vec<(Period, &'static str, Option<String>, f64)>,
+    values: Vec<PlannedValue>,
+}
+
+struct PlannedValue {
+    period: Period,
+    series: String,
+    breakdown: Option<String>,
+    value: f64,
+    status: String,
+    note: String,
 }
 
 struct PlannedRow {
@@ -251,9 +339,11 @@ struct PlannedRow {
     category: Option<String>,
     unit: String,
     decimals: i16,
-    polarity: &'static str,
+    polarity: String,
     aggregation: &'static str,
-    frequency: &'static str,
+    frequency: String,
+    year_basis: String,
+    oba_category: Option<String>,
     key_indicator: bool,
     laa: bool,
     lead_organisation_id: Option<Uuid>,
@@ -272,11 +362,11 @@ impl PlannedRow {
             category: self.category.as_deref(),
             unit: &self.unit,
             decimals: self.decimals,
-            polarity: self.polarity,
+            polarity: &self.polarity,
             aggregation: self.aggregation,
             tolerance_kind: "percent",
             tolerance_value: 5.0,
-            frequency: self.frequency,
+            frequency: &self.frequency,
             key_indicator: self.key_indicator,
             laa: self.laa,
             lead_organisation_id: self.lead_organisation_id,
@@ -305,50 +395,192 @@ fn fy(label: &str) -> ApiResult<Period> {
         .ok_or_else(|| ApiError::Internal(format!("demo period {label:?} does not map")))
 }
 
-fn plan_service_plan(lead: Option<Uuid>) -> ApiResult<Vec<Planned>> {
+/// The academic year starting in September of `year`.
+fn academic_year(year: i32) -> Option<Period> {
+    Period::parse(&format!("AY{year}-{:02}", (year + 1).rem_euclid(100))).ok()
+}
+
+/// The period a column of the service plan's table ("2009/10") holds for an
+/// indicator of `year_basis`. The columns are financial years; an
+/// academic-year indicator's column holds the results of the summer exams
+/// in it, so 2008/09 holds summer 2008's, AY2007-08.
+fn column_period(label: &str, year_basis: &str) -> ApiResult<Period> {
+    let period = fy(label)?;
+    if year_basis != "academic" {
+        return Ok(period);
+    }
+    use chrono::Datelike;
+    academic_year(period.starts_on.year() - 1)
+        .ok_or_else(|| ApiError::Internal(format!("demo period {label:?} has no school year")))
+}
+
+/// The period a published point's label names for a measure of
+/// `year_basis`; `None` for a label that names no period ("latest"). A
+/// school-year measure's plain year is the year its exams or tests were sat
+/// (2008 is AY2007-08) and its "2007/8" the school year, not a financial
+/// year.
+fn point_period(label: &str, year_basis: &str) -> Option<Period> {
+    use chrono::Datelike;
+    let period =
+        crate::domain::period::from_source_label(label).and_then(|c| Period::parse(&c).ok())?;
+    if year_basis != "academic" {
+        return Some(period);
+    }
+    let start = period.starts_on.year();
+    match period.r#type {
+        PeriodType::CalendarYear => academic_year(start - 1),
+        PeriodType::FinancialYear => academic_year(start),
+        _ => Some(period),
+    }
+}
+
+/// The corrections of `additions` in use, so that one that corrects no
+/// published point is caught.
+struct Corrections<'a> {
+    all: &'a [ValueCorrection],
+    used: std::collections::HashSet<&'a str>,
+}
+
+impl<'a> Corrections<'a> {
+    fn new(all: &'a [ValueCorrection]) -> Self {
+        Corrections {
+            all,
+            used: Default::default(),
+        }
+    }
+
+    /// The correction of `code`'s point `population`, `printed_period`, if
+    /// any; its value must be the published one.
+    fn of(
+        &mut self,
+        code: &str,
+        population: &str,
+        printed_period: &str,
+        value: f64,
+    ) -> ApiResult<Option<&'a ValueCorrection>> {
+        let Some(c) = self
+            .all
+            .iter()
+            .find(|c| c.is_for(code, population, printed_period))
+        else {
+            return Ok(None);
+        };
+        if (c.value - value).abs() > 1e-9 {
+            return Err(ApiError::Internal(format!(
+                "demo correction {} is for {}, the point is {value}",
+                c.id, c.value
+            )));
+        }
+        self.used.insert(&c.id);
+        Ok(Some(c))
+    }
+
+    /// Fails on a correction that names a period to load but matched no point.
+    fn check_all_used(&self) -> ApiResult<()> {
+        match self
+            .all
+            .iter()
+            .find(|c| c.period.is_some() && !self.used.contains(c.id.as_str()))
+        {
+            Some(c) => Err(ApiError::Internal(format!(
+                "demo correction {} matches no published point of {}",
+                c.id, c.code
+            ))),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A published point as loaded: corrected, or as published in the period
+/// its label names. `None`: not loaded (no period).
+fn planned_value(
+    correction: Option<&ValueCorrection>,
+    period: Option<Period>,
+    series: &str,
+    breakdown: Option<String>,
+    value: f64,
+) -> ApiResult<Option<PlannedValue>> {
+    Ok(match correction {
+        Some(c) => match &c.period {
+            Some(code) => Some(PlannedValue {
+                period: Period::parse(code)
+                    .map_err(|e| ApiError::Internal(format!("demo correction {}: {e}", c.id)))?,
+                series: c.series.clone(),
+                breakdown: c.breakdown.clone(),
+                value,
+                status: c.status.clone(),
+                note: format!("{} ({})", c.note, c.id),
+            }),
+            None => None,
+        },
+        None => period.map(|period| PlannedValue {
+            period,
+            series: series.to_string(),
+            breakdown,
+            value,
+            status: "validated".into(),
+            note: "As published".into(),
+        }),
+    })
+}
+
+/// The polarity and notes of an indicator from its facts: the facts' note
+/// when the polarity is not the one the plan's wording gave.
+fn polarity_of(facts: &IndicatorFacts, notes: &mut Vec<String>) -> String {
+    if let Some(note) = &facts.polarity_note {
+        notes.push(note.clone());
+    }
+    facts.polarity.clone()
+}
+
+fn plan_service_plan(
+    lead: Option<Uuid>,
+    additions: &Additions,
+    corrections: &mut Corrections<'_>,
+) -> ApiResult<Vec<Planned>> {
     let demo: Vec<DemoIndicator> =
         serde_json::from_str(include_str!("../../demo/indicators.json"))?;
     let mut out = Vec::new();
     for d in demo {
+        let facts = additions.facts(&d.code)?;
         let unit = match d.unit.as_str() {
             "percent_change_from_baseline" => "percent_change",
             other => other,
         };
         let mut notes: Vec<String> = d.notes.iter().cloned().collect();
-        let polarity = match d.polarity.as_str() {
-            "unclear" => {
-                notes.push(
-                    "Polarity unclear in the source (targets held at 10% above the 7.1% \
-                     actual); loaded as maintain, so the target is read as a level to hold."
-                        .into(),
-                );
-                "maintain"
-            }
-            p => p,
-        };
-        if let Some(basis) = &d.polarity_basis {
+        let polarity = polarity_of(facts, &mut notes);
+        if let Some(basis) = d.polarity_basis.as_ref().filter(|_| polarity != "none") {
             notes.push(format!("Polarity inferred ({basis})."));
         }
+        if facts.year_basis == "academic" {
+            notes.push(
+                "The plan's columns are financial years, each holding the results of the \
+                 summer exams in it (2008/09: summer 2008); figures and targets are filed \
+                 under school years (inferred)."
+                    .into(),
+            );
+        }
+        let basis = facts.year_basis.as_str();
         let mut targets = Vec::new();
         if let Some(t) = d.target_2008_09 {
-            targets.push((fy("2008/09")?, t, None));
+            targets.push((column_period("2008/09", basis)?, t, None));
         }
         for (label, t) in &d.targets {
             if let Some(t) = t {
-                targets.push((fy(label)?, *t, None));
+                targets.push((column_period(label, basis)?, *t, None));
             }
         }
         let mut values = Vec::new();
-        if let Some(a) = d.actual_2007_08 {
-            values.push((fy("2007/08")?, "area", None, a));
-        }
-        if let Some(a) = d.actual_2008_09 {
-            values.push((fy("2008/09")?, "area", None, a));
+        for (label, actual) in [("2007/08", d.actual_2007_08), ("2008/09", d.actual_2008_09)] {
+            let Some(actual) = actual else { continue };
+            let correction = corrections.of(&d.code, "Halton", label, actual)?;
+            let period = Some(column_period(label, basis)?);
+            values.extend(planned_value(correction, period, "area", None, actual)?);
         }
         let all = targets
             .iter()
             .map(|t| t.1)
-            .chain(values.iter().map(|v| v.3));
+            .chain(values.iter().map(|v| v.value));
         let decimals = decimals_of(all, if unit == "percent" { 1 } else { 0 });
         out.push(Planned {
             row: PlannedRow {
@@ -364,18 +596,16 @@ fn plan_service_plan(lead: Option<Uuid>) -> ApiResult<Vec<Planned>> {
                     .map(|r| format!("Corporate plan and CYPP priorities: {r}")),
                 category: Some(d.category),
                 decimals,
-                polarity: match polarity {
-                    "higher_is_better" => "higher_is_better",
-                    "lower_is_better" => "lower_is_better",
-                    _ => "maintain",
-                },
+                polarity,
                 aggregation: if unit == "count" {
                     "cumulative"
                 } else {
                     "point_in_time"
                 },
                 unit: unit.to_string(),
-                frequency: "quarterly",
+                frequency: facts.frequency.clone(),
+                year_basis: facts.year_basis.clone(),
+                oba_category: facts.oba_category.clone(),
                 key_indicator: d.key_indicator,
                 laa: d.laa_flag,
                 lead_organisation_id: lead,
@@ -391,27 +621,31 @@ fn plan_service_plan(lead: Option<Uuid>) -> ApiResult<Vec<Planned>> {
     Ok(out)
 }
 
-// How a published population maps to a series and breakdown; `None` for a
-// national target, which is loaded as the measure's target instead.
-fn population(p: &str) -> Option<(&'static str, Option<String>)> {
-    Some(match p {
+// How a published population maps to a series and breakdown. A national
+// target is a series of its own, never the measure's (Halton's) target.
+fn population(p: &str) -> (&'static str, Option<String>) {
+    match p {
         "Halton" | "Halton (all)" | "Halton residents" | "Halton workplace" => ("area", None),
         "National" | "Rest of England" | "National (looked after children)" => ("national", None),
-        "Statistical neighbours" | "Similar authorities" | "Similar areas" => {
-            ("statistical_neighbours", None)
-        }
+        "Statistical neighbours" => ("statistical_neighbours", None),
+        "Similar authorities" | "Similar areas" => ("similar_authorities", None),
         "Regional" | "North West" => ("region", None),
-        "National target" => return None,
+        "National target" => ("national_target", None),
         other => ("area", Some(other.to_string())),
-    })
+    }
 }
 
-fn plan_outcome_measures(lead: Option<Uuid>) -> ApiResult<(Vec<Planned>, usize)> {
+fn plan_outcome_measures(
+    lead: Option<Uuid>,
+    additions: &Additions,
+    corrections: &mut Corrections<'_>,
+) -> ApiResult<(Vec<Planned>, usize)> {
     let demo: Vec<DemoMeasure> =
         serde_json::from_str(include_str!("../../demo/outcome_measures.json"))?;
     let mut out = Vec::new();
     let mut skipped = 0;
     for m in demo {
+        let facts = additions.facts(&m.id)?;
         let mut notes: Vec<String> = m.notes.iter().cloned().collect();
         let unit = match m.unit.as_str() {
             "percent" | "count" | "not_stated" | "rate" | "percent_change" | "rank" => {
@@ -434,72 +668,48 @@ fn plan_outcome_measures(lead: Option<Uuid>) -> ApiResult<(Vec<Planned>, usize)>
                 "not_stated".into()
             }
         };
-        let polarity = match m.direction.as_deref() {
-            Some("increase") => "higher_is_better",
-            Some("reduce") => "lower_is_better",
-            _ => {
-                notes.push(
-                    "The plan states no direction; loaded as maintain until the partnership \
-                     decides one."
-                        .into(),
-                );
-                "maintain"
-            }
-        };
+        let polarity = polarity_of(facts, &mut notes);
         if let Some(t) = &m.target {
             notes.push(format!("Target as published: {t}."));
         }
-        let mut targets: Vec<(Period, f64, Option<String>)> = Vec::new();
-        let mut values: Vec<(Period, &'static str, Option<String>, f64)> = Vec::new();
+        let mut values: Vec<PlannedValue> = Vec::new();
         for s in &m.series {
-            let mapped = population(&s.population);
+            let (series, breakdown) = population(&s.population);
             if s.population != "Halton" {
                 notes.push(format!(
                     "Series {:?} loaded as {}.",
                     s.population,
-                    mapped
-                        .as_ref()
-                        .map_or("a target".to_string(), |(series, b)| match b {
-                            Some(b) => format!("{series} with breakdown {b:?}"),
-                            None => series.to_string(),
-                        })
+                    match &breakdown {
+                        Some(b) => format!("{series} with breakdown {b:?}"),
+                        None => series.to_string(),
+                    }
                 ));
             }
             for p in &s.points {
-                let period = crate::domain::period::from_source_label(&p.period)
-                    .and_then(|c| Period::parse(&c).ok());
-                let (Some(period), Some(value)) = (period, p.value) else {
+                let Some(value) = p.value else {
                     skipped += 1;
                     continue;
                 };
-                match &mapped {
-                    None => {
-                        if targets.iter().any(|t| t.0 == period) {
-                            skipped += 1;
-                        } else {
-                            targets.push((period, value, Some(s.population.clone())));
-                        }
-                    }
-                    Some((series, breakdown)) => {
-                        if values
-                            .iter()
-                            .any(|v| v.0 == period && v.1 == *series && v.2 == *breakdown)
-                        {
-                            skipped += 1;
-                        } else {
-                            values.push((period, series, breakdown.clone(), value));
-                        }
-                    }
+                let correction = corrections.of(&m.id, &s.population, &p.period, value)?;
+                let period = point_period(&p.period, &facts.year_basis);
+                let Some(planned) =
+                    planned_value(correction, period, series, breakdown.clone(), value)?
+                else {
+                    skipped += 1;
+                    continue;
+                };
+                if values.iter().any(|v| {
+                    v.period == planned.period
+                        && v.series == planned.series
+                        && v.breakdown == planned.breakdown
+                }) {
+                    skipped += 1;
+                } else {
+                    values.push(planned);
                 }
             }
         }
-        let decimals = decimals_of(
-            values
-                .iter()
-                .map(|v| v.3)
-                .chain(targets.iter().map(|t| t.1)),
-            0,
-        );
+        let decimals = decimals_of(values.iter().map(|v| v.value), 0);
         out.push(Planned {
             row: PlannedRow {
                 code: m.id,
@@ -520,14 +730,16 @@ fn plan_outcome_measures(lead: Option<Uuid>) -> ApiResult<(Vec<Planned>, usize)>
                 decimals,
                 polarity,
                 aggregation: "point_in_time",
-                frequency: "annual",
+                frequency: facts.frequency.clone(),
+                year_basis: facts.year_basis.clone(),
+                oba_category: facts.oba_category.clone(),
                 key_indicator: false,
                 laa: false,
                 lead_organisation_id: lead,
                 data_source: m.data_source.or(m.source),
                 notes: Some(notes.join(" ")).filter(|n| !n.is_empty()),
             },
-            targets,
+            targets: Vec::new(),
             values,
         });
     }
@@ -546,6 +758,7 @@ async fn org_id(conn: &mut AsyncPgConnection, code: &str) -> ApiResult<Option<Uu
 async fn load_indicators(
     conn: &mut AsyncPgConnection,
     actor: &Actor,
+    additions: &Additions,
 ) -> ApiResult<IndicatorsReport> {
     use crate::resources::indicators::data::{IndicatorValue, Target};
     use crate::resources::indicators::Indicator;
@@ -554,8 +767,11 @@ async fn load_indicators(
 
     let lead_ss = org_id(conn, "HBC-SS").await?;
     let lead_trust = org_id(conn, "CTB").await?;
-    let (measures, skipped_points) = plan_outcome_measures(lead_trust)?;
-    let mut plan = plan_service_plan(lead_ss)?;
+    let mut corrections = Corrections::new(&additions.value_corrections);
+    let (measures, skipped_points) =
+        plan_outcome_measures(lead_trust, additions, &mut corrections)?;
+    let mut plan = plan_service_plan(lead_ss, additions, &mut corrections)?;
+    corrections.check_all_used()?;
     plan.extend(measures);
     let existing: Vec<String> = indicators::table
         .select(indicators::code)
@@ -566,18 +782,26 @@ async fn load_indicators(
         if existing.contains(&p.row.code) {
             continue;
         }
-        let row = idb::insert(conn, &p.row.new_row()).await?;
+        let row: idb::IndicatorRow = diesel::insert_into(indicators::table)
+            .values((
+                &p.row.new_row(),
+                indicators::year_basis.eq(&p.row.year_basis),
+                indicators::oba_category.eq(p.row.oba_category.as_deref()),
+            ))
+            .returning(idb::IndicatorRow::as_returning())
+            .get_result(conn)
+            .await?;
         let dto = crate::resources::indicators::to_dtos(conn, vec![row.clone()])
-            .await?
-            .remove(0);
-        audit::record::<(), _>(
+            .await
+            .map(|mut dtos| dtos.remove(0));
+        audit_created_row(
             conn,
             actor,
             "create",
             Indicator::ENTITY,
+            "indicators",
             row.id,
-            None,
-            Some(&dto),
+            dto,
         )
         .await?;
         report.indicators += 1;
@@ -605,36 +829,36 @@ async fn load_indicators(
             .await?;
             report.targets += 1;
         }
-        for (period, series, breakdown, value) in &p.values {
+        for v in &p.values {
             let id = demo_id(
                 "indicator_value",
-                &value_key(&row.code, series, breakdown.as_deref(), &period.code),
+                &value_key(&row.code, &v.series, v.breakdown.as_deref(), &v.period.code),
             );
-            let v = idb::insert_value(
+            let stored = idb::insert_value(
                 conn,
                 id,
                 &idb::ValueWrite {
                     indicator_id: row.id,
-                    period,
-                    series,
-                    breakdown: breakdown.as_deref(),
-                    value: *value,
+                    period: &v.period,
+                    series: &v.series,
+                    breakdown: v.breakdown.as_deref(),
+                    value: v.value,
                     numerator: None,
                     denominator: None,
-                    status: "validated",
-                    note: Some("As published"),
+                    status: &v.status,
+                    note: Some(&v.note),
                 },
             )
             .await?;
-            let v = IndicatorValue::from_row(v, &row.code)?;
-            audit::record::<(), _>(
+            let dto = IndicatorValue::from_row(stored, &row.code);
+            audit_created_row(
                 conn,
                 actor,
                 "value",
                 "indicator_value",
-                v.id,
-                None,
-                Some(&v),
+                "indicator_values",
+                id,
+                dto,
             )
             .await?;
             report.values += 1;

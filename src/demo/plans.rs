@@ -10,6 +10,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::additions::AddedPlan;
 use super::demo_id;
 use crate::domain::period::from_source_label;
 use crate::store::audit;
@@ -69,8 +70,37 @@ struct DemoPlan {
     predecessor: Option<String>,
 }
 
-pub async fn load_plans(conn: &mut AsyncPgConnection, actor: &Actor) -> ApiResult<usize> {
-    let demo: Vec<DemoPlan> = serde_json::from_str(include_str!("../../demo/plans.json"))?;
+/// Loads the demo plans and, before them, the plans of `added` (the plans
+/// they follow on from): a demo plan without a predecessor of its own takes
+/// the added plan that names it as successor.
+pub(super) async fn load_plans(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor,
+    added: &[AddedPlan],
+) -> ApiResult<usize> {
+    let base: Vec<DemoPlan> = serde_json::from_str(include_str!("../../demo/plans.json"))?;
+    let mut demo: Vec<DemoPlan> = added
+        .iter()
+        .map(|a| DemoPlan {
+            code: a.code.clone(),
+            title: a.title.clone(),
+            kind: a.kind.clone(),
+            owner: a.owner.clone(),
+            starts_on: a.starts_on,
+            ends_on: a.ends_on,
+            status: a.status.clone(),
+            predecessor: a.predecessor.clone(),
+        })
+        .collect();
+    for mut p in base {
+        if p.predecessor.is_none() {
+            p.predecessor = added
+                .iter()
+                .find(|a| a.successor.as_deref() == Some(p.code.as_str()))
+                .map(|a| a.code.clone());
+        }
+        demo.push(p);
+    }
     let orgs = org_ids(conn).await?;
     let mut ids = plan_ids(conn).await?;
     let mut inserted = Vec::new();

@@ -8,6 +8,7 @@ mod binary;
 mod cli;
 mod conformance;
 mod contract;
+mod demo_additions;
 mod examples;
 mod faults;
 mod helpers;
