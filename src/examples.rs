@@ -272,6 +272,22 @@ fn example(operation_id: &str) -> Option<Value> {
             "what_made_the_difference": "A second duty team took on core assessments from May.",
             "what_happens_next": "Weekly tracking of assessments open longer than 25 days.",
         }),
+        // For a standing update (PATCH .../updates/{update_id}).
+        "update_milestone_update" | "update_improvement_action_update" => json!({
+            "commentary": "Corrected after the lead's review: the revised timetable was agreed.",
+        }),
+        // For a standing value.
+        "update_value" => json!({
+            "note": "Checked against the published return",
+        }),
+        // For NI60's FY2012-13 target, once set.
+        "update_indicator_target" => json!({
+            "value": 93.0,
+        }),
+        // For NI60's FY2009-10-Q1 commentary, once written.
+        "update_indicator_commentary" => json!({
+            "what_happens_next": "Weekly tracking of assessments open longer than 20 days.",
+        }),
         "create_service_account" => json!({
             "name": "PCT performance feed",
             "role": "contributor",

@@ -311,23 +311,21 @@ async fn load_derived(
             lead_organisation_id: lead,
             data_source: Some("Derived from the demo's published series"),
             notes: Some(&d.note),
+            year_basis: &d.year_basis,
+            oba_category: d.oba_category.as_deref(),
+            derived: idb::DerivationColumns {
+                derivation: d.derivation.as_deref(),
+                source_indicator_id: source.as_ref().map(|s| s.0),
+                source_series: d.source.as_ref().map(|s| s.series.as_str()),
+                source_breakdown: d.source.as_ref().and_then(|s| s.breakdown.as_deref()),
+                other_indicator_id: other.as_ref().map(|s| s.0),
+                other_series: d.other.as_ref().map(|s| s.series.as_str()),
+                other_breakdown: d.other.as_ref().and_then(|s| s.breakdown.as_deref()),
+                baseline_period: d.baseline_period.as_deref(),
+            },
         };
         let row: IndicatorRow = diesel::insert_into(indicators::table)
-            .values((
-                &new,
-                indicators::year_basis.eq(&d.year_basis),
-                indicators::oba_category.eq(d.oba_category.as_deref()),
-                indicators::derivation.eq(d.derivation.as_deref()),
-                indicators::source_indicator_id.eq(source.as_ref().map(|s| s.0)),
-                indicators::source_series.eq(d.source.as_ref().map(|s| s.series.as_str())),
-                indicators::source_breakdown
-                    .eq(d.source.as_ref().and_then(|s| s.breakdown.as_deref())),
-                indicators::other_indicator_id.eq(other.as_ref().map(|s| s.0)),
-                indicators::other_series.eq(d.other.as_ref().map(|s| s.series.as_str())),
-                indicators::other_breakdown
-                    .eq(d.other.as_ref().and_then(|s| s.breakdown.as_deref())),
-                indicators::baseline_period.eq(d.baseline_period.as_deref()),
-            ))
+            .values(&new)
             .returning(IndicatorRow::as_returning())
             .get_result(conn)
             .await?;
@@ -351,6 +349,7 @@ async fn load_derived(
                 conn,
                 demo_id("indicator_target", &target_key(&row.code, &p.code)),
                 row.id,
+                None,
                 &p,
                 t.value,
                 None,

@@ -372,8 +372,8 @@ impl PlannedRow {
             lead_organisation_id: self.lead_organisation_id,
             data_source: self.data_source.as_deref(),
             notes: self.notes.as_deref(),
-            year_basis: "financial",
-            oba_category: None,
+            year_basis: &self.year_basis,
+            oba_category: self.oba_category.as_deref(),
             derived: Default::default(),
         }
     }
@@ -783,11 +783,7 @@ async fn load_indicators(
             continue;
         }
         let row: idb::IndicatorRow = diesel::insert_into(indicators::table)
-            .values((
-                &p.row.new_row(),
-                indicators::year_basis.eq(&p.row.year_basis),
-                indicators::oba_category.eq(p.row.oba_category.as_deref()),
-            ))
+            .values(&p.row.new_row())
             .returning(idb::IndicatorRow::as_returning())
             .get_result(conn)
             .await?;

@@ -30,8 +30,14 @@ fn target(operation_id: &str) -> Option<(&'static str, &'static str, &'static st
             ("improvement-actions", "improvement_action", "IA01-A1")
         }
         "update_indicator" => ("indicators", "indicator", "NI59"),
-        "put_indicator_target" | "put_indicator_value" | "put_indicator_commentary" => {
-            ("indicators", "indicator", "NI60")
+        "put_indicator_target"
+        | "put_indicator_value"
+        | "put_indicator_commentary"
+        | "update_indicator_target"
+        | "update_indicator_commentary" => ("indicators", "indicator", "NI60"),
+        "update_milestone_update" => ("milestones", "milestone", "SS1-0910-1"),
+        "update_improvement_action_update" => {
+            ("improvement-actions", "improvement_action", "IA01-A1")
         }
         _ => return None,
     })
@@ -40,11 +46,66 @@ fn target(operation_id: &str) -> Option<(&'static str, &'static str, &'static st
 /// The other path parameters of an operation.
 fn path_param(operation_id: &str, name: &str) -> Option<&'static str> {
     Some(match (operation_id, name) {
-        ("put_indicator_target", "period") => "FY2012-13",
+        ("put_indicator_target" | "update_indicator_target", "period") => "FY2012-13",
+        ("update_indicator_commentary", "period") => "FY2009-10-Q1",
         ("put_indicator_value", "series") => "area",
         ("put_indicator_value" | "put_indicator_commentary", "period") => "FY2009-10-Q1",
         _ => return None,
     })
+}
+
+/// What a correction's example corrects, written first on `path` (the
+/// operation's path as far as filled): its id for the path's last segment
+/// where it has one.
+async fn seed(app: &TestApp, operation_id: &str, path: &str) -> Option<String> {
+    let write = |method: Method, url: String, body: Value| async move {
+        let res = app
+            .req(method, &url)
+            .with_role(Role::Admin)
+            .json(&body)
+            .send()
+            .await;
+        assert!(res.status < 300, "{url}: {} {}", res.status, res.text);
+        res.body["id"].as_str().map(str::to_string)
+    };
+    match operation_id {
+        "update_value" => {
+            let ni60 = demo_record(app, "indicators", "indicator", "NI60").await;
+            write(
+                Method::PUT,
+                format!("/api/v1/indicators/{ni60}/values/area/FY2009-10-Q2"),
+                json!({"value": 90.0}),
+            )
+            .await
+        }
+        "update_milestone_update" | "update_improvement_action_update" => {
+            write(
+                Method::POST,
+                format!("{path}/updates"),
+                json!({"period": "FY2009-10-Q2", "status": "on_track"}),
+            )
+            .await
+        }
+        "update_indicator_target" => {
+            write(
+                Method::PUT,
+                format!("{path}/FY2012-13"),
+                json!({"value": 93.5}),
+            )
+            .await;
+            None
+        }
+        "update_indicator_commentary" => {
+            write(
+                Method::PUT,
+                format!("{path}/FY2009-10-Q1"),
+                json!({"overview": "Written first, to be corrected"}),
+            )
+            .await;
+            None
+        }
+        _ => None,
+    }
 }
 
 /// The demo record's id, looked up by its code, checked to be its `demo_id`.
@@ -70,18 +131,34 @@ async fn demo_record(app: &TestApp, collection: &str, kind: &str, code: &str) ->
 async fn fill_path(app: &TestApp, operation_id: &str, template: &str) -> String {
     let mut path = String::new();
     for segment in template.split('/').filter(|s| !s.is_empty()) {
-        path.push('/');
         match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
             Some("id") => {
+                path.push('/');
                 let (collection, kind, code) = target(operation_id)
                     .unwrap_or_else(|| panic!("{operation_id}: which demo record is {{id}}?"));
                 path.push_str(&demo_record(app, collection, kind, code).await);
             }
-            Some(name) => path.push_str(
-                path_param(operation_id, name)
-                    .unwrap_or_else(|| panic!("{operation_id}: no value for {{{name}}}")),
-            ),
-            None => path.push_str(segment),
+            Some("value_id" | "update_id") => {
+                let id = seed(app, operation_id, path.trim_end_matches("/updates"))
+                    .await
+                    .unwrap_or_else(|| panic!("{operation_id}: nothing seeded"));
+                path.push('/');
+                path.push_str(&id);
+            }
+            Some(name) => {
+                if name == "period" {
+                    seed(app, operation_id, &path).await;
+                }
+                path.push('/');
+                path.push_str(
+                    path_param(operation_id, name)
+                        .unwrap_or_else(|| panic!("{operation_id}: no value for {{{name}}}")),
+                )
+            }
+            None => {
+                path.push('/');
+                path.push_str(segment)
+            }
         }
     }
     path

@@ -158,7 +158,9 @@ async fn the_demo_plan_has_twelve_areas_and_thirty_eight_actions() {
     assert_eq!(ia01["listed_in_cypp"], true);
     assert_eq!(
         ref_codes(&ia01["lead_organisations"]),
-        ["HBC-CYPD", "HBC-SS"]
+        // The Children in Care Partnership Board shares the lead (demo
+        // additions: the catalogue's lead fixes).
+        ["CIC-PB", "HBC-CYPD", "HBC-SS"]
     );
     assert_eq!(
         ia01["lead_roles"],
@@ -173,7 +175,10 @@ async fn the_demo_plan_has_twelve_areas_and_thirty_eight_actions() {
     assert_eq!(ia01["objective_ids"].as_array().unwrap().len(), 1);
     assert!(!ia01["process_enablers"].as_array().unwrap().is_empty());
     let ia08 = area(app, "IA08").await;
-    assert_eq!(ref_codes(&ia08["lead_organisations"]), ["HSCB", "PCT"]);
+    assert_eq!(
+        ref_codes(&ia08["lead_organisations"]),
+        ["HSCB", "PCT", "SDP-A3"]
+    );
     assert_eq!(ref_codes(&ia08["recommendations"]), ["JAR-R7"]);
     assert_eq!(ia08["due_on"], "2009-03-31");
     let ia09 = area(app, "IA09").await;
@@ -195,7 +200,10 @@ async fn the_demo_plan_has_twelve_areas_and_thirty_eight_actions() {
     assert_eq!(ia01_actions.len(), 6);
     for a in &ia01_actions {
         assert_eq!(a["due_on"], "2008-12-31", "{}", a["code"]);
-        assert_eq!(ref_codes(&a["lead_organisations"]), ["HBC-CYPD", "HBC-SS"]);
+        assert_eq!(
+            ref_codes(&a["lead_organisations"]),
+            ["CIC-PB", "HBC-CYPD", "HBC-SS"]
+        );
     }
     let a3 = items.iter().find(|a| a["code"] == "IA03-A2").unwrap();
     assert_eq!(a3["due_on"], "2009-03-31");
@@ -352,8 +360,10 @@ async fn improvement_action_filters() {
     );
     let ss = app.org_id("HBC-SS").await;
     let res = list(format!("lead_organisation_id={ss}")).await;
+    // IA01's six (HBC-SS shares its lead) and IA02's two, not IA01-A7 with
+    // a lead of its own.
     assert_eq!(
-        res.body["total"], 6,
+        res.body["total"], 8,
         "not the action with a lead of its own"
     );
     assert_eq!(list("due_to=2008-12-31".into()).await.body["total"], 8);
@@ -578,11 +588,18 @@ async fn an_update_sets_the_action_status_and_appears_in_its_updates() {
 #[actix_web::test]
 async fn who_may_report_progress_on_an_action() {
     let app = &TestApp::spawn_with_demo().await;
-    // IA08 is led by the PCT and the Safeguarding Children Board; its actions have no lead of their own.
+    // IA08 is led by the PCT, the Safeguarding Children Board and a service
+    // delivery partnership; its actions have no lead of their own.
     let ia08 = area(app, "IA08").await;
-    assert_eq!(ref_codes(&ia08["lead_organisations"]), ["HSCB", "PCT"]);
+    assert_eq!(
+        ref_codes(&ia08["lead_organisations"]),
+        ["HSCB", "PCT", "SDP-A3"]
+    );
     let a = action(app, "IA08-A1").await;
-    assert_eq!(ref_codes(&a["lead_organisations"]), ["HSCB", "PCT"]);
+    assert_eq!(
+        ref_codes(&a["lead_organisations"]),
+        ["HSCB", "PCT", "SDP-A3"]
+    );
     let body = json!({"period": "FY2008-09-Q4", "status": "on_track"});
     let path = format!("/api/v1/improvement-actions/{}/updates", id(&a));
     app.post(&path).json(&body).send().await.expect(401);
@@ -1284,18 +1301,27 @@ async fn a_trace_of_our_own_turns_red_on_an_overdue_action_an_off_track_one_or_a
     )
     .await;
     assert_eq!(trace(app, rid, "2009-07-01").await["status"], "green");
-    // Off track is red on any day.
+    // Off track is red on any day from the start of the quarter it reports
+    // on; before that day the update does not count yet.
     report(
         app,
         &early,
         json!({"period": "FY2009-10-Q2", "status": "off_track"}),
     )
     .await;
+    assert_eq!(trace(app, rid, "2009-07-01").await["status"], "red");
+    assert_eq!(trace(app, rid, "2009-06-01").await["status"], "green");
+    report(
+        app,
+        &early,
+        json!({"period": "FY2009-10-Q1", "status": "off_track"}),
+    )
+    .await;
     assert_eq!(trace(app, rid, "2009-06-01").await["status"], "red");
     report(
         app,
         &early,
-        json!({"period": "FY2009-10-Q2", "status": "on_track"}),
+        json!({"period": "FY2009-10-Q1", "status": "on_track"}),
     )
     .await;
     assert_eq!(trace(app, rid, "2009-06-01").await["status"], "green");
@@ -1339,7 +1365,7 @@ async fn a_trace_of_our_own_turns_red_on_an_overdue_action_an_off_track_one_or_a
     // Archived actions and areas drop out of the trace.
     app.delete(&format!("/api/v1/improvement-actions/{}", id(&early)))
         .with_role(Role::Editor)
-        .if_match("\"4\"")
+        .if_match("\"5\"")
         .send()
         .await
         .expect(200);

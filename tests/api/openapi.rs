@@ -94,13 +94,20 @@ fn every_enum_word_is_a_wire_word() {
     };
     let types: BTreeMap<&str, Check> = BTreeMap::from([
         ("Aggregation", check::<performance::Aggregation> as Check),
+        (
+            "Comparison",
+            check::<trustplan::domain::significance::Comparison>,
+        ),
         ("DeliverableStatus", check::<deliverable::DeliverableStatus>),
+        ("DerivationKind", check::<indicators::DerivationKind>),
         ("Direction", check::<performance::Direction>),
         ("Frequency", check::<indicators::Frequency>),
         ("GradeLabel", check::<inspections::GradeLabel>),
         ("IndicatorKind", check::<indicators::IndicatorKind>),
         ("InspectionKind", check::<inspections::InspectionKind>),
         ("JudgementKind", check::<inspections::JudgementKind>),
+        ("Method", check::<trustplan::domain::significance::Method>),
+        ("ObaCategory", check::<indicators::ObaCategory>),
         ("ObjectiveKind", check::<objectives::ObjectiveKind>),
         ("OrganisationKind", check::<organisations::OrganisationKind>),
         ("PeriodType", check::<period::PeriodType>),
@@ -117,9 +124,11 @@ fn every_enum_word_is_a_wire_word() {
         ("Series", check::<indicators::data::Series>),
         ("TargetBasis", check::<performance::TargetBasis>),
         ("Timeframe", check::<inspections::Timeframe>),
+        ("Trend", check::<trustplan::domain::significance::Trend>),
         ("ToleranceKind", check::<performance::ToleranceKind>),
         ("Unit", check::<indicators::Unit>),
         ("ValueStatus", check::<indicators::data::ValueStatus>),
+        ("YearBasis", check::<indicators::YearBasis>),
     ]);
     let spec = trustplan::openapi();
     let mut seen = Vec::new();

@@ -188,7 +188,7 @@ async fn the_report_pages_like_every_list_and_counts_only_when_asked() {
             None => break,
         }
     }
-    assert_eq!(seen.len(), 83, "every indicator once, over {pages} pages");
+    assert_eq!(seen.len(), 99, "every indicator once, over {pages} pages");
     assert_eq!(pages, 5);
     // A status filter pages too, and counts what it keeps when asked.
     let res = app
@@ -218,13 +218,22 @@ async fn the_report_gives_every_indicators_status_and_filters_by_rag() {
         .send()
         .await;
     res.expect(200);
-    assert_eq!(res.body["total"], 83);
+    assert_eq!(res.body["total"], 99);
     let counts = &res.body["counts"];
-    let sum: i64 = ["green", "amber", "red", "no_target", "missing", "pending"]
-        .iter()
-        .map(|k| counts[k].as_i64().unwrap())
-        .sum();
-    assert_eq!(sum, 83);
+    let sum: i64 = [
+        "green",
+        "amber",
+        "red",
+        "no_target",
+        "missing",
+        "pending",
+        "not_due",
+        "not_judged",
+    ]
+    .iter()
+    .map(|k| counts[k].as_i64().unwrap())
+    .sum();
+    assert_eq!(sum, 99);
     assert_eq!(counts["amber"], 1);
     let res = app
         .get("/api/v1/performance?period=FY2009-10-Q1&rag=red,amber&key=false")
@@ -289,10 +298,23 @@ async fn performance_lists_take_the_same_number_of_queries_for_1_or_83_indicator
         .await;
     org.expect(201);
     small.act_for("HBC-SS");
-    small
+    let ni59 = small
         .post("/api/v1/indicators")
         .with_role(Role::Editor)
         .json(&json!({"ref": "NI59", "kind": "national", "title": "t", "unit": "percent", "polarity": "higher_is_better", "lead_organisation_id": org.body["id"]}))
+        .send()
+        .await;
+    ni59.expect(201);
+    // A derived indicator too, as the demo has: its sources are one more
+    // query in both.
+    small
+        .post("/api/v1/indicators")
+        .with_role(Role::Editor)
+        .json(&json!({"ref": "NI59-CHANGE", "kind": "national", "title": "t", "unit": "percent_change",
+                      "polarity": "higher_is_better", "lead_organisation_id": org.body["id"],
+                      "derivation": {"kind": "change_from_baseline",
+                                     "source": {"indicator_id": ni59.body["id"], "series": "area", "breakdown": null},
+                                     "baseline_period": "FY2008-09"}}))
         .send()
         .await
         .expect(201);
@@ -307,7 +329,7 @@ async fn performance_lists_take_the_same_number_of_queries_for_1_or_83_indicator
         let many = statements(&big, path).await;
         assert_eq!(one, many, "{path}: {one} statements for 1, {many} for 83");
         // Pool check, count, page, lead organisations, priority and objective links, and the
-        // performance queries (targets, values, commentary).
+        // performance queries (targets, values, derived indicators' sources, commentary).
         assert!(many <= 10, "{path}: {many}");
     }
 }

@@ -152,9 +152,10 @@ async fn plan_filters() {
             .counted()
             .send()
     };
+    // The CYPP 2006-09 is the 2009-11 plan's predecessor.
     assert_eq!(
         codes(&get("kind=cypp").await),
-        ["CYPP-2009-11", "CYPP-2011-14"]
+        ["CYPP-2006-09", "CYPP-2009-11", "CYPP-2011-14"]
     );
     assert_eq!(codes(&get("status=draft").await), ["SS-2009-12"]);
     assert_eq!(
@@ -163,17 +164,19 @@ async fn plan_filters() {
     );
     assert_eq!(
         codes(&get("active_on=2008-12-01").await),
-        ["JAR-IP-2008-09"]
+        ["CYPP-2006-09", "JAR-IP-2008-09"]
     );
     let ctb = app.org_id("CTB").await;
     assert_eq!(
         get(&format!("owner_organisation_id={ctb}")).await.body["total"],
-        3
+        4
     );
     assert_eq!(codes(&get("q=improvement").await), ["JAR-IP-2008-09"]);
     get("active_on=soon").await.expect(400);
     let res = get("code=CYPP-2011-14").await;
     assert_eq!(res.body["items"][0]["predecessor"]["code"], "CYPP-2009-11");
+    let res = get("code=CYPP-2009-11").await;
+    assert_eq!(res.body["items"][0]["predecessor"]["code"], "CYPP-2006-09");
 }
 
 #[actix_web::test]

@@ -197,31 +197,29 @@ pub(crate) async fn traced_indicators(
     rows.retain(|r| r.archived_at.is_none());
     rows.sort_by(|a, b| a.code.cmp(&b.code));
     let latest = crate::store::links::latest_area_periods(conn, &ids, as_of).await?;
-    let mut by_period: HashMap<String, Vec<crate::store::indicators::IndicatorRow>> =
-        HashMap::new();
+    // Each indicator at its own latest period, all in one computation.
+    let mut judged = Vec::new();
+    let mut periods = Vec::new();
     for row in &rows {
-        if let Some((_, period)) = latest.iter().find(|(i, _)| *i == row.id) {
-            by_period
-                .entry(period.clone())
-                .or_default()
-                .push(row.clone());
+        if let Some((_, code)) = latest.iter().find(|(i, _)| *i == row.id) {
+            judged.push(row.clone());
+            periods.push(
+                crate::domain::period::Period::parse(code)
+                    .map_err(|e| ApiError::Internal(format!("stored period: {e}")))?,
+            );
         }
     }
-    let mut performances = HashMap::new();
-    for (code, group) in by_period {
-        let period = crate::domain::period::Period::parse(&code)
-            .map_err(|e| ApiError::Internal(format!("stored period: {e}")))?;
-        for p in crate::resources::indicators::performance::compute(
+    let mut performances: HashMap<Uuid, _> =
+        crate::resources::indicators::performance::compute_each(
             conn,
-            &group,
-            &period,
+            &judged,
+            &periods,
             &crate::resources::indicators::performance::Options::view(Some(as_of)),
         )
         .await?
-        {
-            performances.insert(p.indicator.id, p);
-        }
-    }
+        .into_iter()
+        .map(|p| (p.indicator.id, p))
+        .collect();
     Ok(rows
         .iter()
         .map(|r| TracedIndicator {

@@ -189,7 +189,7 @@ fn codes_for(period: &Period, codes: &mut Vec<String>) {
 type Key<'a> = (Uuid, &'a str, Option<&'a str>, &'a str);
 
 /// Computes the performance of each indicator in `rows` for `period`, in
-/// the order given: five queries at most (targets, values, the sources of
+/// the order given: four queries at most (targets, values, the sources of
 /// derived indicators, commentary) whatever the number of indicators.
 pub async fn compute(
     conn: &mut AsyncPgConnection,
@@ -197,12 +197,24 @@ pub async fn compute(
     period: &Period,
     opts: &Options,
 ) -> ApiResult<Vec<IndicatorPerformance>> {
+    let periods = vec![period.clone(); rows.len()];
+    compute_each(conn, rows, &periods, opts).await
+}
+
+/// [`compute`] with each indicator's own period (`periods[i]` for
+/// `rows[i]`), in the same four queries at most.
+pub async fn compute_each(
+    conn: &mut AsyncPgConnection,
+    rows: &[IndicatorRow],
+    periods: &[Period],
+    opts: &Options,
+) -> ApiResult<Vec<IndicatorPerformance>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
     // The period each indicator is judged for (None: not due).
     let mut judged: Vec<Option<Period>> = Vec::with_capacity(rows.len());
-    for row in rows {
+    for (row, period) in rows.iter().zip(periods) {
         let collection = collection_of(row)?;
         judged.push(if collection.is_due(period) {
             Some(period.clone())
@@ -299,7 +311,7 @@ pub async fn compute(
         None => today(),
     };
     let mut out = Vec::with_capacity(rows.len());
-    for (row, judged) in rows.iter().zip(judged) {
+    for ((row, judged), period) in rows.iter().zip(judged).zip(periods) {
         let Some(p) = judged else {
             out.push(not_due(row, period, opts)?);
             continue;

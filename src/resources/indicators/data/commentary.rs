@@ -94,6 +94,15 @@ pub struct CommentaryBody {
     pub what_happens_next: Option<String>,
 }
 
+/// Query of `GET /indicators/{id}/commentary`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct CommentaryFilters {
+    /// Any of these period codes (comma-separated).
+    period: Option<String>,
+}
+
 pub(crate) const COMMENTARY: ListSpec = ListSpec {
     table: "indicator_commentary",
     filters: &[Filter::new(
@@ -129,7 +138,7 @@ pub(crate) const COMMENTARY: ListSpec = ListSpec {
 /// `sort=period,period_end`), or by `updated_at`.
 #[utoipa::path(
     tag = "indicators",
-    params(("id" = Uuid, Path, description = "Indicator id"), crate::resources::ListQuery, TargetFilters),
+    params(("id" = Uuid, Path, description = "Indicator id"), crate::resources::ListQuery, CommentaryFilters),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of commentary", body = CommentaryPage),

@@ -165,12 +165,20 @@ pub async fn list_indicator_targets(
     Ok(p.page(items, total)?.respond(&req))
 }
 
-// The natural key a target's writers lock: indicator, sub-group, period.
-fn target_lock_key(id: Uuid, breakdown: Option<&str>, period: &Period) -> [String; 3] {
+// The natural key a target's writers lock: indicator, sub-group, period
+// (and whether it is the whole population's, so no sub-group's name can
+// stand for it).
+fn target_lock_key(id: Uuid, breakdown: Option<&str>, period: &Period) -> [String; 4] {
     [
         id.to_string(),
-        breakdown.map_or_else(|| "\u{0}whole".to_string(), str::to_string),
+        breakdown.unwrap_or_default().to_string(),
         period.code.clone(),
+        if breakdown.is_some() {
+            "sub-group"
+        } else {
+            "whole"
+        }
+        .to_string(),
     ]
 }
 
@@ -243,7 +251,7 @@ pub async fn put_indicator_target(
             errors.finish()?;
             let upsert = write::Upsert {
                 table: "indicator_targets",
-                key: &[&key[0], &key[1], &key[2]],
+                key: &[&key[0], &key[1], &key[2], &key[3]],
                 entity: "indicator_target",
                 action: "target",
             };
@@ -309,7 +317,12 @@ async fn lock_live_target(
 ) -> ApiResult<(IndicatorRow, TargetRow)> {
     let indicator = find_live_row(conn, id).await?;
     let key = target_lock_key(id, breakdown, period);
-    records::lock_key(conn, "indicator_targets", &[&key[0], &key[1], &key[2]]).await?;
+    records::lock_key(
+        conn,
+        "indicator_targets",
+        &[&key[0], &key[1], &key[2], &key[3]],
+    )
+    .await?;
     let existing = db::find_target(conn, id, breakdown, &period.code)
         .await?
         .filter(|t| t.archived_at.is_none())
