@@ -30,3 +30,4 @@ mod plans;
 mod platform;
 mod protocol;
 mod service_accounts;
+mod signed_statuses;
