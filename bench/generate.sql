@@ -42,28 +42,39 @@ SELECT m.new_id,
        ms.notes
 FROM milestone_map m JOIN milestones ms ON ms.id = m.old_id;
 
-INSERT INTO progress_updates (id, milestone_id, period, status, commentary, author_sub,
-                              author_org, created_at)
+INSERT INTO progress_updates (id, milestone_id, period, period_starts_on, period_ends_on,
+                              status, commentary, author_sub, author_org, created_at)
 SELECT gen_random_uuid(), ms.id, 'FY2009-10-Q' || q,
+       make_date(2009 + (q = 4)::int, (q % 4) * 3 + 1, 1),
+       (make_date(2009 + (q = 4)::int, (q % 4) * 3 + 1, 1) + interval '3 months - 1 day')::date,
        (ARRAY['on_track', 'at_risk', 'off_track'])[1 + (random() * 2)::int],
        'Quarter ' || q || ' progress as reported by the lead.', 'bench', 'HBC',
        now() - (5 - q) * interval '90 days'
 FROM milestones ms, generate_series(1, 4) AS q
 WHERE ms.archived_at IS NULL;
+-- Each milestone's status is its latest quarter's, as the service keeps it.
+UPDATE milestones m SET status = pu.status
+FROM (SELECT DISTINCT ON (milestone_id) milestone_id, status FROM progress_updates
+      WHERE milestone_id IS NOT NULL
+      ORDER BY milestone_id, period_starts_on DESC, created_at DESC) pu
+WHERE pu.milestone_id = m.id;
 
 -- Indicators, led by the copies of their lead organisations.
 CREATE TEMP TABLE indicator_map AS
 SELECT i.id AS old_id, c.k, gen_random_uuid() AS new_id
 FROM indicators i, copies c;
 INSERT INTO indicators (id, code, kind, title, description, category, unit, decimals, polarity,
-                        aggregation, tolerance_kind, tolerance_value, frequency, key_indicator,
-                        laa, lead_organisation_id, data_source, notes)
+                        aggregation, tolerance_kind, tolerance_value, frequency, year_basis,
+                        oba_category, key_indicator, laa, lead_organisation_id, data_source, notes)
 SELECT m.new_id, i.code || '-B' || m.k, i.kind, i.title, i.description, i.category, i.unit,
        i.decimals, i.polarity, i.aggregation, i.tolerance_kind, i.tolerance_value, i.frequency,
-       i.key_indicator, i.laa,
+       i.year_basis, i.oba_category, i.key_indicator, i.laa,
        (SELECT p.new_id FROM org_map p WHERE p.old_id = i.lead_organisation_id AND p.k = m.k),
        i.data_source, i.notes
-FROM indicator_map m JOIN indicators i ON i.id = m.old_id;
+FROM indicator_map m JOIN indicators i ON i.id = m.old_id
+-- Derived indicators are computed from their sources; copies of recorded
+-- ones are enough for the load.
+WHERE i.derivation IS NULL;
 
 -- Ten years of quarters (2000/01 to 2009/10) for every indicator, with
 -- the national figure and the statistical neighbours' beside its own.

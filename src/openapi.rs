@@ -540,6 +540,22 @@ fn constrain_request_fields(schemas: &mut Map<String, Value>, request: &BTreeSet
                     }
                 }
             }
+            // Figures: what `check_figure` takes.
+            if matches!(field.as_str(), "value" | "numerator" | "denominator")
+                && name != "Tolerance"
+            {
+                let max = crate::resources::indicators::data::MAX_FIGURE;
+                if let Some(n) = scalar_of(prop, "number") {
+                    n["minimum"] = json!(-max);
+                    n["maximum"] = json!(max);
+                }
+            }
+            if field == "breakdown" {
+                if let Some(s) = scalar_of(prop, "string") {
+                    s["maxLength"] = json!(200);
+                    s["pattern"] = json!(NOT_BLANK);
+                }
+            }
             let range = match field.as_str() {
                 "value" if name == "Tolerance" => Some((0, i64::MAX)),
                 "risk_initial" | "risk_residual" => Some((1, 16)),

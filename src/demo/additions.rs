@@ -332,16 +332,7 @@ async fn load_derived(
         let dto = crate::resources::indicators::to_dtos(conn, vec![row.clone()])
             .await
             .map(|mut v| v.remove(0));
-        audit_created_row(
-            conn,
-            actor,
-            "create",
-            Indicator::ENTITY,
-            "indicators",
-            row.id,
-            dto,
-        )
-        .await?;
+        audit_created_row(conn, actor, "create", Indicator::ENTITY, row.id, dto).await?;
         report.derived_indicators += 1;
         for t in &d.targets {
             let p = period(&t.period)?;

@@ -134,54 +134,17 @@ pub async fn load(conn: &mut AsyncPgConnection) -> ApiResult<DemoReport> {
     .await
 }
 
-/// Audits the creation of a record: as the API shows it (`dto`) or, while
-/// the API does not know a word the record uses yet (the vocabularies issue
-/// 11 widens: polarity `none`, frequency `one_off`, series
-/// `similar_authorities` and `national_target`, status `forecast`), as the
-/// row is stored in `table`, so that the load does not fail over its trail.
+/// Audits the creation of a demo record as the API shows it.
 async fn audit_created_row<T: serde::Serialize>(
     conn: &mut AsyncPgConnection,
     actor: &Actor,
     action: &str,
     entity: &str,
-    table: &'static str,
     id: Uuid,
     dto: ApiResult<T>,
 ) -> ApiResult<()> {
-    match dto {
-        Ok(dto) => {
-            audit::record::<(), _>(conn, actor, action, entity, id, None, Some(&dto)).await?;
-            Ok(())
-        }
-        Err(ApiError::Internal(message)) if message.starts_with("unexpected ") => {
-            log::debug!("demo {entity} {id} audited as stored: {message}");
-            let row = stored_row(conn, table, id).await?;
-            audit::record::<(), _>(conn, actor, action, entity, id, None, Some(&row)).await?;
-            Ok(())
-        }
-        Err(e) => Err(e),
-    }
-}
-
-#[derive(diesel::QueryableByName)]
-struct StoredRow {
-    #[diesel(sql_type = diesel::sql_types::Jsonb)]
-    row: serde_json::Value,
-}
-
-/// The row of `table` (one of the loader's own tables) with `id`, as JSON.
-async fn stored_row(
-    conn: &mut AsyncPgConnection,
-    table: &'static str,
-    id: Uuid,
-) -> ApiResult<serde_json::Value> {
-    let found: StoredRow = diesel::sql_query(format!(
-        "SELECT to_jsonb(t) AS row FROM {table} t WHERE t.id = $1"
-    ))
-    .bind::<diesel::sql_types::Uuid, _>(id)
-    .get_result(conn)
-    .await?;
-    Ok(found.row)
+    audit::record::<(), _>(conn, actor, action, entity, id, None, Some(&dto?)).await?;
+    Ok(())
 }
 
 async fn load_organisations(
@@ -790,16 +753,7 @@ async fn load_indicators(
         let dto = crate::resources::indicators::to_dtos(conn, vec![row.clone()])
             .await
             .map(|mut dtos| dtos.remove(0));
-        audit_created_row(
-            conn,
-            actor,
-            "create",
-            Indicator::ENTITY,
-            "indicators",
-            row.id,
-            dto,
-        )
-        .await?;
+        audit_created_row(conn, actor, "create", Indicator::ENTITY, row.id, dto).await?;
         report.indicators += 1;
         for (period, value, note) in &p.targets {
             let t = idb::insert_target(
@@ -847,16 +801,7 @@ async fn load_indicators(
             )
             .await?;
             let dto = IndicatorValue::from_row(stored, &row.code);
-            audit_created_row(
-                conn,
-                actor,
-                "value",
-                "indicator_value",
-                "indicator_values",
-                id,
-                dto,
-            )
-            .await?;
+            audit_created_row(conn, actor, "value", "indicator_value", id, dto).await?;
             report.values += 1;
         }
     }

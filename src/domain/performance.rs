@@ -350,7 +350,10 @@ pub fn decimal(value: f64) -> Option<Decimal> {
     if !value.is_finite() {
         return None;
     }
-    Decimal::from_str(&value.to_string()).ok()
+    // A number finer than a decimal's 28 places is rounded to them.
+    Decimal::from_str(&value.to_string())
+        .or_else(|_| Decimal::from_str(&format!("{value:.28}")))
+        .ok()
 }
 
 /// A decimal as the nearest `f64`, for the JSON fields.

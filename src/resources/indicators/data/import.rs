@@ -217,7 +217,16 @@ pub(crate) fn check_row(errors: &mut Vec<FieldError>, line: u64, raw: RawRow) ->
         );
     }
     let value = match raw.value {
-        Ok(v) if v.is_finite() => Some(v),
+        Ok(v) if v.is_finite() && v.abs() <= MAX_FIGURE => Some(v),
+        Ok(v) if v.is_finite() => {
+            row_error(
+                errors,
+                line,
+                "value",
+                format!("{v} is not between -10^15 and 10^15"),
+            );
+            None
+        }
         Ok(v) => {
             row_error(errors, line, "value", format!("{v} is not a number"));
             None

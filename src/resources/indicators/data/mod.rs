@@ -100,9 +100,22 @@ fn opt_note(errors: &mut Errors, pointer: &str, note: &Option<String>) -> Option
     note
 }
 
+/// The largest size of a figure (value, target, numerator, denominator):
+/// what the exact decimal rules, and every client's number type, carry
+/// without loss.
+pub const MAX_FIGURE: f64 = 1e15;
+
+/// A figure is a finite number of at most [`MAX_FIGURE`] either way.
+fn check_figure(errors: &mut Errors, pointer: &str, value: f64) -> bool {
+    if !value.is_finite() || value.abs() > MAX_FIGURE {
+        errors.add(pointer, "must be a number between -10^15 and 10^15");
+        return false;
+    }
+    true
+}
+
 fn check_number(errors: &mut Errors, pointer: &str, unit: &str, value: f64) {
-    if !value.is_finite() {
-        errors.add(pointer, "must be a finite number");
+    if !check_figure(errors, pointer, value) {
     } else if unit == Unit::Percent.as_str() && !(0.0..=100.0).contains(&value) {
         // The indicator's unit decides, which the value's schema cannot know.
         errors.rule(

@@ -258,8 +258,8 @@ pub async fn put_indicator_value(
                 ("/numerator", body.numerator),
                 ("/denominator", body.denominator),
             ] {
-                if v.is_some_and(|v| !v.is_finite()) {
-                    errors.add(p, "must be a finite number");
+                if let Some(v) = v {
+                    check_figure(&mut errors, p, v);
                 }
             }
             let note = opt_note(&mut errors, "/note", &body.note);
@@ -720,9 +720,7 @@ pub async fn update_value(
                     Patch::Absent => old,
                     Patch::Null => None,
                     Patch::Value(v) => {
-                        if !v.is_finite() {
-                            errors.add(pointer, "must be a finite number");
-                        }
+                        check_figure(errors, pointer, v);
                         Some(v)
                     }
                 };
