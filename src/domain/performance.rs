@@ -99,13 +99,9 @@ impl Tolerance {
         }
     }
 
-    /// The tolerance as an amount in the indicator's unit for `target`
-    /// (never negative; zero when `value` is not a finite number).
-    pub fn amount(&self, target: f64) -> f64 {
-        decimal(target).map_or(0.0, |t| to_f64(self.amount_of(t)))
-    }
-
-    /// [`Tolerance::amount`] in exact decimals: 5 % of 1.25 is 0.0625.
+    /// The tolerance as an amount in the indicator's unit for `target`, in
+    /// exact decimals (5 % of 1.25 is 0.0625): never negative, and zero when
+    /// `value` is not a finite number.
     pub fn amount_of(&self, target: Decimal) -> Decimal {
         let value = decimal(self.value).map_or(Decimal::ZERO, |v| v.abs());
         match self.kind {
@@ -1183,10 +1179,11 @@ mod tests {
     #[test]
     fn tolerance_amount() {
         assert_eq!(Tolerance::default(), Tolerance::percent(5.0));
-        assert_eq!(Tolerance::default().amount(90.0), 4.5);
-        assert_eq!(Tolerance::default().amount(-90.0), 4.5);
-        assert_eq!(Tolerance::absolute(-2.0).amount(90.0), 2.0);
-        assert_eq!(Tolerance::absolute(f64::NAN).amount(90.0), 0.0);
+        let amount = |t: Tolerance, target: f64| to_f64(t.amount_of(decimal(target).unwrap()));
+        assert_eq!(amount(Tolerance::default(), 90.0), 4.5);
+        assert_eq!(amount(Tolerance::default(), -90.0), 4.5);
+        assert_eq!(amount(Tolerance::absolute(-2.0), 90.0), 2.0);
+        assert_eq!(amount(Tolerance::absolute(f64::NAN), 90.0), 0.0);
     }
 
     // ---- status: maintain ----

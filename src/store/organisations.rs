@@ -130,22 +130,6 @@ pub async fn insert(
         .await
 }
 
-pub async fn update(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-    changes: &OrganisationChanges,
-) -> QueryResult<()> {
-    diesel::update(organisations::table.find(id))
-        .set((
-            changes,
-            organisations::version.eq(organisations::version + 1),
-            organisations::updated_at.eq(diesel::dsl::now),
-        ))
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
 /// Applies `changes` (version + 1, `updated_at` now) and answers the row as
 /// it is now with what it refers to, in one statement.
 pub async fn update_embedded(

@@ -283,11 +283,19 @@ pub async fn compute_each(
             );
         }
     }
-    let figures: HashMap<Key<'_>, f64> = points.iter().map(|(k, v)| (*k, v.value)).collect();
+    let figure = |key: &Key<'_>| points.get(key).map(|v| v.value);
+    // Each indicator's comparators, grouped once rather than searched for
+    // among every value for each indicator.
+    let mut comparators_of: HashMap<Uuid, Vec<&ValuePoint>> = HashMap::new();
+    for v in &values {
+        if v.breakdown.is_none() && v.series != "area" && counts(v) {
+            comparators_of.entry(v.indicator_id).or_default().push(v);
+        }
+    }
     let mut derived: HashMap<(Uuid, String), f64> = HashMap::new();
-    for row in rows {
+    for row in rows.iter().filter(|r| r.derivation.is_some()) {
         for code in &codes {
-            if let Some(v) = derive(row, code, &figures)? {
+            if let Some(v) = derive(row, code, &points)? {
                 derived.insert((row.id, code.clone()), v);
             }
         }
@@ -324,7 +332,7 @@ pub async fn compute_each(
                     .then(|| derived.get(&(row.id, code.to_string())).copied())
                     .flatten();
             }
-            figures.get(&(row.id, "area", breakdown, code)).copied()
+            figure(&(row.id, "area", breakdown, code))
         };
         let fy = p.fy_of();
         let previous = p.previous_year();
@@ -334,11 +342,7 @@ pub async fn compute_each(
             let comparator = |series: &str| {
                 breakdown
                     .is_none()
-                    .then(|| {
-                        figures
-                            .get(&(row.id, series, None, p.code.as_str()))
-                            .copied()
-                    })
+                    .then(|| figure(&(row.id, series, None, p.code.as_str())))
                     .flatten()
             };
             Ok::<_, ApiError>(PerformanceInput {
@@ -382,15 +386,11 @@ pub async fn compute_each(
                 });
             }
         }
-        let comparators = values
-            .iter()
-            .filter(|v| {
-                v.indicator_id == row.id
-                    && v.period == p.code
-                    && v.breakdown.is_none()
-                    && v.series != "area"
-                    && counts(v)
-            })
+        let comparators = comparators_of
+            .remove(&row.id)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|v| v.period == p.code)
             .map(|v| {
                 Ok(Comparator {
                     series: Series::from_db(&v.series)?,
@@ -507,17 +507,16 @@ fn point_value(
 fn derive(
     row: &IndicatorRow,
     code: &str,
-    figures: &HashMap<Key<'_>, f64>,
+    points: &HashMap<Key<'_>, &ValuePoint>,
 ) -> ApiResult<Option<f64>> {
     let source =
         |id: Option<Uuid>, series: &Option<String>, breakdown: &Option<String>, code: &str| {
             let (Some(id), Some(series)) = (id, series.as_deref()) else {
                 return None;
             };
-            figures
+            points
                 .get(&(id, series, breakdown.as_deref(), code))
-                .copied()
-                .and_then(decimal)
+                .and_then(|v| decimal(v.value))
         };
     let this = || {
         source(
