@@ -21,6 +21,14 @@
 //! | `TOKEN_TTL_SECONDS` | `900` | lifetime of tokens issued by `POST /api/v1/auth/token` |
 //! | `CORS_ORIGINS` | empty (no cross-origin access) | comma-separated origins allowed to call the API from a browser, or `*` |
 //! | `PUBLIC_URL` | `http://<BIND_ADDR>` | base URL printed for the docs |
+//! | `WEBHOOK_WORKER` | `true` | whether this instance sends webhook deliveries (any number may) |
+//! | `WEBHOOK_POLL_MS` | `1000` | how often the delivery worker looks for due deliveries |
+//! | `WEBHOOK_TIMEOUT_MS` | `10000` | how long a receiver may take to answer a delivery |
+//! | `WEBHOOK_RETRY_BASE_MS` | `5000` | the first retry's delay; each retry doubles it (with jitter), up to an hour |
+//! | `WEBHOOK_RETRY_FOR_SECONDS` | `86400` | how long a delivery is retried before it is marked failed |
+//! | `WEBHOOK_PAUSE_AFTER_FAILURES` | `50` | consecutive failed attempts after which a subscription is paused |
+//! | `WEBHOOK_OVERDUE_SWEEP_MS` | `60000` | how often the worker looks for deliverables that became overdue (`deliverable.overdue`) |
+//! | `WEBHOOK_ALLOW_PRIVATE` | `false` | whether webhook URLs may point at loopback, private or link-local addresses |
 //! | `RUST_LOG` | `info` | log filter (env_logger syntax) |
 
 use std::env;
@@ -51,6 +59,36 @@ pub struct JwtConfig {
     pub token_ttl: Duration,
 }
 
+/// How webhook deliveries are sent.
+#[derive(Debug, Clone)]
+pub struct WebhookConfig {
+    /// Whether this instance runs the delivery worker.
+    pub worker: bool,
+    pub poll: Duration,
+    pub timeout: Duration,
+    pub retry_base: Duration,
+    pub retry_for: Duration,
+    pub pause_after_failures: i32,
+    pub allow_private: bool,
+    /// How often the worker looks for deliverables that became overdue.
+    pub sweep: Duration,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        WebhookConfig {
+            worker: true,
+            poll: Duration::from_millis(1000),
+            timeout: Duration::from_millis(10_000),
+            retry_base: Duration::from_millis(5000),
+            retry_for: Duration::from_secs(86_400),
+            pause_after_failures: 50,
+            allow_private: false,
+            sweep: Duration::from_secs(60),
+        }
+    }
+}
+
 /// Everything the service reads from its environment.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -72,6 +110,7 @@ pub struct Config {
     pub jwt: JwtConfig,
     pub cors_origins: Vec<String>,
     pub public_url: String,
+    pub webhooks: WebhookConfig,
 }
 
 /// The secret `serve --demo` falls back to when `JWT_SECRET` is unset, so that a
@@ -177,6 +216,18 @@ impl Config {
             auth_rate_per_client: parse_var("AUTH_RATE_PER_CLIENT", 10u32)?,
             auth_rate_per_address: parse_var("AUTH_RATE_PER_ADDRESS", 30u32)?,
             jwt,
+            webhooks: WebhookConfig {
+                worker: parse_var("WEBHOOK_WORKER", true)?,
+                poll: Duration::from_millis(parse_var("WEBHOOK_POLL_MS", 1000u64)?.max(10)),
+                timeout: Duration::from_millis(parse_var("WEBHOOK_TIMEOUT_MS", 10_000u64)?),
+                retry_base: Duration::from_millis(parse_var("WEBHOOK_RETRY_BASE_MS", 5000u64)?),
+                retry_for: Duration::from_secs(parse_var("WEBHOOK_RETRY_FOR_SECONDS", 86_400u64)?),
+                pause_after_failures: parse_var("WEBHOOK_PAUSE_AFTER_FAILURES", 50i32)?.max(1),
+                allow_private: parse_var("WEBHOOK_ALLOW_PRIVATE", false)?,
+                sweep: Duration::from_millis(
+                    parse_var("WEBHOOK_OVERDUE_SWEEP_MS", 60_000u64)?.max(10),
+                ),
+            },
             cors_origins: var("CORS_ORIGINS")
                 .map(|v| {
                     v.split(',')

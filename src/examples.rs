@@ -293,6 +293,37 @@ fn example(operation_id: &str) -> Option<Value> {
             "role": "contributor",
             "organisation_id": org("PCT"),
         }),
+        "create_webhook" => json!({
+            "url": "https://partner.example/trustplan-events",
+            "events": ["deliverable.status_changed", "indicator.value_submitted"],
+            "description": "PCT performance system",
+        }),
+        // For any subscription.
+        "update_webhook" => json!({
+            "events": ["deliverable.status_changed", "deliverable.overdue"],
+            "description": "PCT performance system: deliverables only",
+        }),
+        // Two writes that stand or fall together: milestone SS1-0910-2's
+        // quarter, and a note on it (whatever its version then: `*`).
+        "batch" => json!({
+            "operations": [
+                {
+                    "method": "POST",
+                    "path": format!("/api/v1/milestones/{}/updates", demo_id("milestone", "SS1-0910-2")),
+                    "body": {
+                        "period": "FY2009-10-Q2",
+                        "status": "on_track",
+                        "commentary": "Training plan agreed with the Connexions service.",
+                    },
+                },
+                {
+                    "method": "PATCH",
+                    "path": format!("/api/v1/milestones/{}", demo_id("milestone", "SS1-0910-2")),
+                    "if_match": "*",
+                    "body": {"notes": "Reported with the quarter's training plan."},
+                },
+            ],
+        }),
         _ => return None,
     })
 }

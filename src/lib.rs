@@ -13,6 +13,7 @@ pub mod resources;
 pub mod store;
 pub mod vocab;
 pub mod web;
+pub mod webhooks;
 
 use std::sync::{Arc, OnceLock};
 
@@ -206,7 +207,7 @@ fn documented_path(path: &str) -> Option<&'static DocumentedPath> {
 
 /// The methods the OpenAPI document lists for a concrete path (with `HEAD`
 /// wherever `GET` is); empty when no documented path matches.
-fn methods_for(path: &str) -> Vec<&'static str> {
+pub(crate) fn methods_for(path: &str) -> Vec<&'static str> {
     documented_path(path)
         .map(|p| p.operations.iter().map(|(m, _)| *m).collect())
         .unwrap_or_default()
@@ -358,6 +359,9 @@ pub fn build_app(
     app.service(SwaggerUi::new("/docs/{_:.*}").config(docs))
         .service(actix_web::web::redirect("/docs", "/docs/"))
         .default_service(actix_web::web::to(no_route))
+        // Innermost: what `POST /batch` dispatches meets the routes alone,
+        // inside the batch's (or its idempotent request's) transaction.
+        .wrap(crate::web::dispatch::Dispatcher)
         .wrap(from_fn(crate::web::idempotency::idempotency))
         // Outside CORS, so that a refused preflight is a problem too.
         .wrap(cors)

@@ -141,6 +141,11 @@ async fn serve(demo_mode: bool) -> Result<(), String> {
         );
     }
     let state = web::Data::new(state);
+    // Stopped (dropped) when serving ends.
+    let _deliveries = config
+        .webhooks
+        .worker
+        .then(|| trustplan::webhooks::spawn(state.clone()));
     log::info!("listening on {}", config.bind_addr);
     // SIGTERM: stop accepting, let in-flight requests finish within the
     // grace; the pool's connections live on their own runtime meanwhile.

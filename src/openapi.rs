@@ -41,6 +41,9 @@ Changes need `If-Match`; `POST` accepts `Idempotency-Key`.",
         (name = "service-accounts", description = "Credentials of partner systems"),
         (name = "auth", description = "Tokens for service accounts"),
         (name = "audit", description = "The audit trail of every change"),
+        (name = "changes", description = "The change feed: every change in commit order, resumable from a cursor"),
+        (name = "webhooks", description = "Signed push of events to partner systems, with a delivery log"),
+        (name = "batch", description = "Up to 100 writes in one transaction, all or nothing"),
         (name = "health", description = "Liveness, readiness and metrics"),
     )
 )]
@@ -148,7 +151,9 @@ fn complete_operation(path: &str, method: &str, op: &mut Value, schemas: &Value)
     type_query_parameters(&operation_id, op);
     // A `Prefer: count` is for pages: collections (`*Page`) and the reports
     // paged like them (they take `limit`).
-    let paged = has("limit", "query")
+    // The change feed takes `limit` but answers a feed, not a page: it has
+    // no count.
+    let paged = (has("limit", "query") && operation_id != "list_changes")
         || op
             .pointer("/responses/200/content/application~1json/schema/$ref")
             .and_then(Value::as_str)

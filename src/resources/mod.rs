@@ -1,6 +1,8 @@
 //! The resources: one module per resource with its DTOs and handlers, the
 //! one route table (`routes`), and the one write path (`write`).
 
+pub mod batch;
+pub mod changes;
 pub mod health;
 pub mod history;
 pub mod improvement;
@@ -14,6 +16,7 @@ pub mod priorities;
 pub mod progress;
 pub mod routes;
 pub mod service_accounts;
+pub mod webhooks;
 pub mod write;
 
 use serde::Deserialize;
@@ -44,6 +47,8 @@ pub fn list_spec(operation_id: &str) -> Option<crate::store::listing::ListSpec> 
         "list_indicator_commentary" => indicators::data::COMMENTARY,
         "get_performance" => indicators::performance::REPORT,
         "list_service_accounts" => service_accounts::LIST,
+        "list_webhooks" => webhooks::LIST,
+        "list_webhook_deliveries" => webhooks::DELIVERIES,
         _ => return None,
     })
 }

@@ -8,8 +8,8 @@ use utoipa_actix_web::scope::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{
-    health, history, improvement, indicators, inspections, milestones, objectives, organisations,
-    plans, priorities, service_accounts,
+    batch, changes, health, history, improvement, indicators, inspections, milestones, objectives,
+    organisations, plans, priorities, service_accounts, webhooks,
 };
 
 /// Liveness, readiness and metrics, outside `/api/v1`.
@@ -26,6 +26,20 @@ pub fn api(cfg: &mut ServiceConfig) {
             .service(crate::openapi_json)
             .service(service_accounts::issue_token)
             .service(history::list_audit)
+            .service(changes::list_changes)
+            .service(
+                scope("/webhooks")
+                    .service(webhooks::list_webhooks)
+                    .service(webhooks::create_webhook)
+                    .service(webhooks::get_webhook)
+                    .service(webhooks::update_webhook)
+                    .service(webhooks::archive::delete_webhook)
+                    .service(webhooks::archive::restore_webhook)
+                    .service(webhooks::archive::webhook_history)
+                    .service(webhooks::list_webhook_deliveries)
+                    .service(webhooks::redeliver_webhook),
+            )
+            .service(batch::batch)
             .service(
                 scope("/organisations")
                     .service(organisations::list_organisations)

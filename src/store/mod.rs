@@ -3,6 +3,7 @@
 //! callers can run several of them in one transaction.
 
 pub mod audit;
+pub mod changes;
 pub mod idempotency;
 pub mod identity;
 pub mod improvement;
@@ -20,6 +21,7 @@ pub mod records;
 pub mod schema;
 pub mod service_accounts;
 pub mod sql;
+pub mod webhooks;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -433,6 +435,12 @@ pub async fn with_request_conn<F: std::future::Future>(
     work: F,
 ) -> F::Output {
     REQUEST_CONN.scope(conn, work).await
+}
+
+/// Whether this task runs inside a request's one transaction (see
+/// [`with_request_conn`]).
+pub fn has_request_conn() -> bool {
+    REQUEST_CONN.try_with(|_| ()).is_ok()
 }
 
 /// A connection to work with: the request's own, when it runs in one

@@ -141,6 +141,11 @@ pub struct ErrorBody {
     /// One entry per invalid field (empty unless the problem is `validation_failed`).
     #[serde(default)]
     pub errors: Vec<FieldError>,
+    /// `POST /batch` only: the index (from 0) of the operation that failed
+    /// and made the whole batch fail; its pointers start `/operations/<index>`.
+    /// Null for every other problem.
+    #[serde(default)]
+    pub operation_index: Option<usize>,
 }
 
 /// Every way a request can fail.
@@ -257,6 +262,7 @@ impl ApiError {
                 | ApiError::RuleViolated(errors) => errors.clone(),
                 _ => Vec::new(),
             },
+            operation_index: None,
         }
     }
 }

@@ -188,6 +188,7 @@ fn problem_response(
         instance: String::new(),
         request_id: String::new(),
         errors: Vec::new(),
+        operation_index: None,
     });
     problem.instance = path.to_string();
     problem.request_id = request_id.to_string();

@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod csv;
+pub mod dispatch;
 pub mod error;
 pub mod http;
 pub mod idempotency;

@@ -158,6 +158,7 @@ fn problem_answer(status: u16, line: &FirstLine) -> Vec<u8> {
         instance: line.path(),
         request_id: request_id.clone(),
         errors: Vec::new(),
+        operation_index: None,
     })
     .unwrap_or_default();
     let mut out = format!(

@@ -132,6 +132,18 @@ async fn fill_path(app: &TestApp, operation_id: &str, template: &str) -> String 
     let mut path = String::new();
     for segment in template.split('/').filter(|s| !s.is_empty()) {
         match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            // Subscriptions are not demo data: one is made to change.
+            Some("id") if operation_id == "update_webhook" => {
+                let res = app
+                    .post("/api/v1/webhooks")
+                    .with_role(Role::Admin)
+                    .json(&json!({"url": "https://partner.example/hook", "events": ["record.created"]}))
+                    .send()
+                    .await;
+                res.expect(201);
+                path.push('/');
+                path.push_str(res.body["id"].as_str().expect("an id"));
+            }
             Some("id") => {
                 path.push('/');
                 let (collection, kind, code) = target(operation_id)

@@ -166,6 +166,18 @@ pub fn config_for(database_url: String) -> Config {
         jwt: jwt_config(),
         cors_origins: vec!["https://frontend.example".into()],
         public_url: "http://localhost".into(),
+        // The delivery worker runs only where a test starts it (it would
+        // count against the statement counts of the others).
+        webhooks: trustplan::config::WebhookConfig {
+            worker: false,
+            poll: Duration::from_millis(50),
+            timeout: Duration::from_secs(2),
+            retry_base: Duration::from_millis(100),
+            retry_for: Duration::from_secs(86_400),
+            pause_after_failures: 50,
+            allow_private: true,
+            sweep: Duration::from_millis(100),
+        },
     }
 }
 
@@ -175,6 +187,8 @@ pub struct TestApp {
     pub state: web::Data<AppState>,
     pub db_name: Option<String>,
     keys: JwtKeys,
+    /// The webhook delivery worker, when the configuration runs one.
+    _worker: Option<trustplan::webhooks::Worker>,
     /// The organisation `with_role` tokens act for (HBC unless a test says).
     org: std::sync::Mutex<String>,
 }
@@ -221,11 +235,17 @@ impl TestApp {
         let state = web::Data::new(AppState::new(config).expect("state"));
         let for_server = state.clone();
         let server = actix_test::start(move || build_app(for_server.clone()));
+        let worker = state
+            .config
+            .webhooks
+            .worker
+            .then(|| trustplan::webhooks::spawn(state.clone()));
         TestApp {
             server,
             state,
             db_name: None,
             keys,
+            _worker: worker,
             org: std::sync::Mutex::new("HBC".into()),
         }
     }

@@ -90,7 +90,7 @@ fn every_enum_word_is_a_wire_word() {
     }
     use trustplan::domain::{deliverable, performance, period, risk};
     use trustplan::resources::{
-        indicators, inspections, objectives, organisations, plans, priorities,
+        indicators, inspections, objectives, organisations, plans, priorities, webhooks,
     };
     let types: BTreeMap<&str, Check> = BTreeMap::from([
         ("Aggregation", check::<performance::Aggregation> as Check),
@@ -99,6 +99,7 @@ fn every_enum_word_is_a_wire_word() {
             check::<trustplan::domain::significance::Comparison>,
         ),
         ("DeliverableStatus", check::<deliverable::DeliverableStatus>),
+        ("DeliveryStatus", check::<webhooks::DeliveryStatus>),
         ("DerivationKind", check::<indicators::DerivationKind>),
         ("Direction", check::<performance::Direction>),
         ("Frequency", check::<indicators::Frequency>),
@@ -122,11 +123,13 @@ fn every_enum_word_is_a_wire_word() {
         ("RollupStatus", check::<deliverable::RollupStatus>),
         ("RowOutcome", check::<indicators::data::RowOutcome>),
         ("Series", check::<indicators::data::Series>),
+        ("SubscriptionStatus", check::<webhooks::SubscriptionStatus>),
         ("TargetBasis", check::<performance::TargetBasis>),
         ("Timeframe", check::<inspections::Timeframe>),
         ("Trend", check::<trustplan::domain::significance::Trend>),
         ("ToleranceKind", check::<performance::ToleranceKind>),
         ("Unit", check::<indicators::Unit>),
+        ("WebhookEvent", check::<webhooks::WebhookEvent>),
         ("ValueStatus", check::<indicators::data::ValueStatus>),
         ("YearBasis", check::<indicators::YearBasis>),
     ]);

@@ -21,6 +21,21 @@ use Role::{Admin, Contributor, Editor, Viewer};
 const MINIMUM_ROLE: &[(&str, Role)] = &[
     // The audit trail: editors and admins.
     ("list_audit", Editor),
+    // The change feed: every role (admin-only records to admins only).
+    ("list_changes", Viewer),
+    // A batch: contributors and up, and each operation needs its own role;
+    // its example reports and notes on a milestone, an editor's writes.
+    ("batch", Editor),
+    // Webhooks: admins only.
+    ("list_webhooks", Admin),
+    ("get_webhook", Admin),
+    ("create_webhook", Admin),
+    ("update_webhook", Admin),
+    ("delete_webhook", Admin),
+    ("restore_webhook", Admin),
+    ("webhook_history", Admin),
+    ("list_webhook_deliveries", Admin),
+    ("redeliver_webhook", Admin),
     // Organisations: every role reads; admins only write.
     ("list_organisations", Viewer),
     ("get_organisation", Viewer),

@@ -41,6 +41,10 @@ const PARENTS: usize = 25;
 /// periods its indicators report on.
 const BOUNDS: &[(&str, u64)] = &[
     ("list_audit", 2),
+    ("list_changes", 2),
+    ("list_webhooks", 2),
+    ("webhook_history", 3),
+    ("list_webhook_deliveries", 4),
     ("list_organisations", 2),
     ("organisation_history", 3),
     ("list_plans", 2),

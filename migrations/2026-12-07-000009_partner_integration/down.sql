@@ -1,0 +1,10 @@
+DROP TRIGGER audit_log_feed ON audit_log;
+DROP FUNCTION audit_log_to_feed();
+DROP FUNCTION enqueue_webhook(text, jsonb);
+DROP TABLE overdue_notices;
+DROP TABLE webhook_attempts;
+DROP TABLE webhook_deliveries;
+DROP TABLE webhook_subscriptions;
+DROP TABLE changes;
+DROP SEQUENCE change_seq;
+DROP FUNCTION uuid_v7();
