@@ -101,6 +101,11 @@ pub fn complete(doc: &mut Value) {
         "contentMediaType": "text/csv",
         "description": "Indicator values as CSV (UTF-8): a header line `indicator_ref,period,series,breakdown,value,note`, then one value per line, as the import takes them."
     });
+    let (webhooks, event_schemas) = crate::resources::webhooks::openapi_webhooks();
+    doc["webhooks"] = webhooks;
+    for (name, schema) in event_schemas {
+        doc["components"]["schemas"][name] = schema;
+    }
     let schemas = doc["components"]["schemas"].clone();
     let paths = doc["paths"].as_object_mut().expect("paths");
     for (path, item) in paths.iter_mut() {

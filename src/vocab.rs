@@ -22,7 +22,7 @@ macro_rules! vocab {
             /// Every word of the vocabulary.
             pub const WORDS: &'static [&'static str] = &[$($word),+];
             /// Each word with its documentation (empty where there is none).
-            const WORD_DOCS: &'static [(&'static str, &'static str)] =
+            pub const WORD_DOCS: &'static [(&'static str, &'static str)] =
                 &[$(($word, concat!($($vdoc, "\n",)* ""))),+];
 
             /// The word for this value.

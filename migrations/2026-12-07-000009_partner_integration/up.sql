@@ -122,7 +122,10 @@ BEGIN
     PERFORM pg_advisory_xact_lock(4242001);
     position := nextval('change_seq');
     INSERT INTO changes (seq, audit_id) VALUES (position, NEW.id);
-    IF NOT EXISTS (SELECT 1 FROM webhook_subscriptions WHERE archived_at IS NULL) THEN
+    -- Admin-only records (credentials, subscriptions, deliveries) are in
+    -- the feed for admins but never pushed to a partner's URL.
+    IF NEW.entity_type IN ('service_account', 'webhook_subscription', 'webhook_delivery')
+       OR NOT EXISTS (SELECT 1 FROM webhook_subscriptions WHERE archived_at IS NULL) THEN
         RETURN NULL;
     END IF;
     change := jsonb_build_object(
@@ -132,7 +135,6 @@ BEGIN
         'version', COALESCE(NEW.after -> 'version', NEW.before -> 'version'),
         'action', NEW.action,
         'at', to_char(NEW.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-        'actor_sub', NEW.actor_sub,
         'record', NEW.after);
     kind := CASE NEW.action
         WHEN 'create' THEN 'record.created'

@@ -172,6 +172,7 @@ async fn run(
     dispatch: &Dispatch,
     ops: Vec<BatchOperation>,
     uris: Vec<Uri>,
+    no_store: &mut bool,
 ) -> Result<Vec<BatchResult>, Failed> {
     let copied: Vec<(header::HeaderName, HeaderValue)> =
         [header::AUTHORIZATION, header::HOST, header::FORWARDED]
@@ -254,6 +255,9 @@ async fn run(
         };
         let etag = head(header::ETAG);
         let location = head(header::LOCATION);
+        if head(header::CACHE_CONTROL).is_some_and(|v| v.contains("no-store")) {
+            *no_store = true;
+        }
         if !status.is_success() {
             let kept: Vec<(header::HeaderName, HeaderValue)> =
                 [header::RETRY_AFTER, header::WWW_AUTHENTICATE]
@@ -353,9 +357,19 @@ pub async fn batch(
         .ok_or_else(|| ApiError::Internal("the app was built without its dispatcher".into()))?;
     // Inside an idempotent request the transaction is already the request's
     // (and a failure's non-2xx answer rolls it back); otherwise it is ours.
+    // An answer holding a secret (a new subscription's) is marked so that
+    // neither caches nor the idempotency store keep it.
+    let mut no_store = false;
+    let ok = |results: Vec<BatchResult>, no_store: bool| {
+        let mut res = HttpResponse::Ok();
+        if no_store {
+            res.insert_header((header::CACHE_CONTROL, "no-store"));
+        }
+        res.json(BatchResponse { results })
+    };
     if crate::store::has_request_conn() {
-        return Ok(match run(&req, &dispatch, ops, uris).await {
-            Ok(results) => HttpResponse::Ok().json(BatchResponse { results }),
+        return Ok(match run(&req, &dispatch, ops, uris, &mut no_store).await {
+            Ok(results) => ok(results, no_store),
             Err(failed) => failed.response(),
         });
     }
@@ -364,8 +378,11 @@ pub async fn batch(
         let mut c = conn.lock().await;
         AnsiTransactionManager::begin_transaction(&mut **c).await?;
     }
-    let outcome =
-        crate::store::with_request_conn(conn.clone(), run(&req, &dispatch, ops, uris)).await;
+    let outcome = crate::store::with_request_conn(
+        conn.clone(),
+        run(&req, &dispatch, ops, uris, &mut no_store),
+    )
+    .await;
     let mut c = conn.lock().await;
     match outcome {
         Ok(results) => {
@@ -375,7 +392,7 @@ pub async fn batch(
                     ApiError::Internal(m) => ApiError::Unavailable(m),
                     other => other,
                 })?;
-            Ok(HttpResponse::Ok().json(BatchResponse { results }))
+            Ok(ok(results, no_store))
         }
         Err(failed) => {
             if let Err(e) = AnsiTransactionManager::rollback_transaction(&mut **c).await {

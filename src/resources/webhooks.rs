@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::domain::deliverable::DeliverableStatus;
+use crate::resources::changes::Change;
 use crate::resources::write::{self, Record};
 use crate::store::listing::{Filter, FilterKind, ListSpec, SortField, SortType};
 use crate::store::webhooks::{self as db, DeliveryRow, SubscriptionChanges, SubscriptionRow};
@@ -713,4 +715,92 @@ pub async fn redeliver_webhook(
     )
     .await?;
     Ok(HttpResponse::Accepted().json(queued))
+}
+
+/// The body of every event but `deliverable.overdue`: the change that
+/// caused it, exactly as the change feed shows it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ChangeEvent {
+    /// The event.
+    #[serde(rename = "type")]
+    pub event_type: WebhookEvent,
+    /// When it was queued, in the transaction of its change.
+    pub timestamp: DateTime<Utc>,
+    pub data: Change,
+}
+
+/// The body of `deliverable.overdue`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct OverdueEvent {
+    /// `deliverable.overdue`.
+    #[serde(rename = "type")]
+    pub event_type: WebhookEvent,
+    /// When it was queued.
+    pub timestamp: DateTime<Utc>,
+    pub data: OverdueDeliverable,
+}
+
+/// A deliverable that has just become overdue.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct OverdueDeliverable {
+    /// `milestone` or `improvement_action`.
+    pub entity_type: String,
+    pub entity_id: Uuid,
+    pub code: String,
+    pub title: String,
+    pub due_on: chrono::NaiveDate,
+    /// Its status (open: not complete, deferred or cancelled).
+    pub status: DeliverableStatus,
+    /// The day it was found overdue (in Europe/London).
+    pub as_of: chrono::NaiveDate,
+}
+
+/// The OpenAPI 3.1 `webhooks` of the document (one per event, with its
+/// payload and headers) and the schemas they use.
+pub fn openapi_webhooks() -> (serde_json::Value, Vec<(String, serde_json::Value)>) {
+    use serde_json::json;
+    use utoipa::PartialSchema;
+    let header = |name: &str, description: &str| json!({"name": name, "in": "header", "required": true, "description": description, "schema": {"type": "string"}});
+    let params = json!([
+        header("webhook-id", "The event's id, `msg_...`, the same on every retry: ignore an id you have already handled."),
+        header("webhook-timestamp", "When this attempt was signed, in Unix seconds: refuse one far from your clock (5 minutes, say)."),
+        header("webhook-signature", "`v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the base64-decoded part of your `whsec_` secret; space-separated when there are several."),
+    ]);
+    let mut hooks = serde_json::Map::new();
+    for (word, doc) in WebhookEvent::WORD_DOCS {
+        let schema = if *word == "deliverable.overdue" {
+            "OverdueEvent"
+        } else {
+            "ChangeEvent"
+        };
+        hooks.insert(
+            word.to_string(),
+            json!({"post": {
+                "tags": ["webhooks"],
+                "summary": format!("Event {word}"),
+                "description": format!("{}\n\nSent to subscriptions that name `{word}`. Answer 2xx within 10 seconds; anything else is retried with exponential backoff and jitter for 24 hours.", doc.trim()),
+                "operationId": format!("webhook_{}", word.replace('.', "_")),
+                "parameters": params,
+                "requestBody": {
+                    "required": true,
+                    "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}
+                },
+                "responses": {"2XX": {"description": "Received"}}
+            }}),
+        );
+    }
+    let schema = |v: utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>| {
+        serde_json::to_value(v).expect("a schema serialises")
+    };
+    (
+        serde_json::Value::Object(hooks),
+        vec![
+            ("ChangeEvent".into(), schema(ChangeEvent::schema())),
+            ("OverdueEvent".into(), schema(OverdueEvent::schema())),
+            (
+                "OverdueDeliverable".into(),
+                schema(OverdueDeliverable::schema()),
+            ),
+        ],
+    )
 }

@@ -178,7 +178,7 @@ async fn fill_path(app: &TestApp, operation_id: &str, template: &str) -> String 
 
 /// Whether the example validates against the media type's schema, so that
 /// clients generated from the document can send it too.
-fn check_schema(spec: &Value, schema: &Value, example: &Value) -> Result<(), String> {
+pub fn check_schema(spec: &Value, schema: &Value, example: &Value) -> Result<(), String> {
     let mut root = json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "components": spec["components"].clone(),

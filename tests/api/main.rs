@@ -25,6 +25,7 @@ mod milestones;
 mod objectives;
 mod openapi;
 mod organisations;
+mod partner;
 mod performance;
 mod plans;
 mod platform;
