@@ -37,6 +37,10 @@ vocab! {
         /// An indicator's value was recorded or replaced. `data` is the
         /// change, with the value as `record`.
         IndicatorValueSubmitted = "indicator.value_submitted",
+        /// A value or target written for the whole population made the
+        /// indicator's status for that period `red` (from any other
+        /// status). `data` has the previous status and the performance now.
+        IndicatorTurnedRed = "indicator.turned_red",
         /// A record was created. `data` is the change.
         RecordCreated = "record.created",
         /// A record was changed by a `PATCH` or `PUT`. `data` is the change.
@@ -729,6 +733,17 @@ pub struct ChangeEvent {
     pub data: Change,
 }
 
+/// The body of `indicator.turned_red`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TurnedRedEvent {
+    /// `indicator.turned_red`.
+    #[serde(rename = "type")]
+    pub event_type: WebhookEvent,
+    /// When it was queued.
+    pub timestamp: DateTime<Utc>,
+    pub data: crate::resources::indicators::red::TurnedRed,
+}
+
 /// The body of `deliverable.overdue`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct OverdueEvent {
@@ -768,10 +783,10 @@ pub fn openapi_webhooks() -> (serde_json::Value, Vec<(String, serde_json::Value)
     ]);
     let mut hooks = serde_json::Map::new();
     for (word, doc) in WebhookEvent::WORD_DOCS {
-        let schema = if *word == "deliverable.overdue" {
-            "OverdueEvent"
-        } else {
-            "ChangeEvent"
+        let schema = match *word {
+            "deliverable.overdue" => "OverdueEvent",
+            "indicator.turned_red" => "TurnedRedEvent",
+            _ => "ChangeEvent",
         };
         hooks.insert(
             word.to_string(),
@@ -800,6 +815,11 @@ pub fn openapi_webhooks() -> (serde_json::Value, Vec<(String, serde_json::Value)
             (
                 "OverdueDeliverable".into(),
                 schema(OverdueDeliverable::schema()),
+            ),
+            ("TurnedRedEvent".into(), schema(TurnedRedEvent::schema())),
+            (
+                "TurnedRed".into(),
+                schema(crate::resources::indicators::red::TurnedRed::schema()),
             ),
         ],
     )

@@ -376,3 +376,36 @@ pub async fn sweep_overdue(
     .execute(conn)
     .await
 }
+
+#[derive(QueryableByName)]
+struct Wanted {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    wanted: bool,
+}
+
+/// Whether any live subscription asks for `event`.
+pub async fn wanted(conn: &mut AsyncPgConnection, event: &str) -> QueryResult<bool> {
+    let row: Wanted = diesel::sql_query(
+        "SELECT EXISTS (SELECT 1 FROM webhook_subscriptions \
+                        WHERE archived_at IS NULL AND $1 = ANY (events)) AS wanted",
+    )
+    .bind::<Text, _>(event)
+    .get_result(conn)
+    .await?;
+    Ok(row.wanted)
+}
+
+/// Queues `event` with `data` for every live subscription that asks for
+/// it, in the caller's transaction.
+pub async fn enqueue(
+    conn: &mut AsyncPgConnection,
+    event: &str,
+    data: serde_json::Value,
+) -> QueryResult<()> {
+    diesel::sql_query("SELECT enqueue_webhook($1, $2)")
+        .bind::<Text, _>(event)
+        .bind::<diesel::sql_types::Jsonb, _>(data)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -953,3 +953,60 @@ async fn a_deliverable_that_becomes_overdue_is_announced_once() {
     assert_eq!(data["due_on"], yesterday.to_string());
     assert_eq!(data["status"], "not_started");
 }
+
+#[actix_web::test]
+async fn a_value_or_target_that_turns_an_indicator_red_is_announced() {
+    let receiver = Receiver::start(0);
+    let app = app_with_worker(|_| {}).await;
+    subscribe(&app, &receiver.url(), &["indicator.turned_red"]).await;
+    let res = app
+        .post("/api/v1/indicators")
+        .with_role(Role::Admin)
+        .json(&json!({
+            "ref": "TEST1", "kind": "local", "title": "Reviews held on time",
+            "unit": "percent", "decimals": 1, "polarity": "higher_is_better",
+            "aggregation": "point_in_time", "tolerance": {"kind": "percent", "value": 5},
+            "frequency": "annual", "key": false, "laa": false,
+            "lead_organisation_id": demo_id("organisation", "HBC-SS"),
+        }))
+        .send()
+        .await;
+    res.expect(201);
+    let id = res.body["id"].as_str().unwrap().to_string();
+    let put = |what: &str, value: f64| {
+        app.req(
+            actix_web::http::Method::PUT,
+            &format!("/api/v1/indicators/{id}/{what}/FY2009-10"),
+        )
+        .with_role(Role::Admin)
+        .json(&json!({ "value": value }))
+    };
+    put("targets", 80.0).send().await;
+    put("values/area", 85.0).send().await; // green
+    put("values/area", 50.0).send().await; // red: announced
+    put("values/area", 40.0).send().await; // still red: not again
+    put("values/area", 90.0).send().await; // green
+    put("targets", 95.0).send().await; // red through the target: announced
+    receiver
+        .wait_for("two turns to red", |got| got.len() >= 2)
+        .await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let got = receiver.received();
+    assert_eq!(
+        got.len(),
+        2,
+        "{:?}",
+        got.iter().map(Received::json).collect::<Vec<_>>()
+    );
+    for r in &got {
+        r.check_against_spec();
+    }
+    let first = got[0].json();
+    assert_eq!(first["data"]["indicator_id"], id);
+    assert_eq!(first["data"]["previous_rag"], "green");
+    assert_eq!(first["data"]["performance"]["rag"], "red");
+    assert_eq!(first["data"]["performance"]["actual"], 50.0);
+    let second = got[1].json();
+    assert_eq!(second["data"]["performance"]["actual"], 90.0);
+    assert_eq!(second["data"]["performance"]["target_used"], 95.0);
+}

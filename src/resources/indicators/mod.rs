@@ -11,6 +11,7 @@ pub use list::*;
 pub mod data;
 pub mod links;
 pub mod performance;
+pub mod red;
 
 use std::collections::HashMap;
 

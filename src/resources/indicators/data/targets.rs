@@ -257,7 +257,14 @@ pub async fn put_indicator_target(
             };
             let code = period.code.clone();
             let lookup = breakdown.clone();
-            upsert
+            // A target for the whole population can turn its status red.
+            let watch = if breakdown.is_none() {
+                crate::resources::indicators::red::RedWatch::start(conn, &indicator, &period)
+                    .await?
+            } else {
+                None
+            };
+            let written = upsert
                 .run(
                     conn,
                     &actor,
@@ -288,7 +295,11 @@ pub async fn put_indicator_target(
                         })
                     },
                 )
-                .await
+                .await?;
+            if let Some(watch) = watch {
+                watch.finish(conn).await?;
+            }
+            Ok(written)
         })
         .await?;
     Ok(upserted(created, target_location(&target), &target))

@@ -293,7 +293,14 @@ pub async fn put_indicator_value(
                 period.code.clone(),
             )];
             let code = indicator.code.clone();
-            upsert
+            // Only the area's own figure for the whole population sets the status.
+            let watch = if series == Series::Area && breakdown.is_none() {
+                crate::resources::indicators::red::RedWatch::start(conn, &indicator, &period)
+                    .await?
+            } else {
+                None
+            };
+            let written = upsert
                 .run(
                     conn,
                     &actor,
@@ -331,7 +338,11 @@ pub async fn put_indicator_value(
                         })
                     },
                 )
-                .await
+                .await?;
+            if let Some(watch) = watch {
+                watch.finish(conn).await?;
+            }
+            Ok(written)
         })
         .await?;
     let mut location = format!(
