@@ -101,6 +101,14 @@ pub fn complete(doc: &mut Value) {
         "contentMediaType": "text/csv",
         "description": "Indicator values as CSV (UTF-8): a header line `indicator_ref,period,series,breakdown,value,note`, then one value per line, as the import takes them."
     });
+    // utoipa has no `uniqueItems`: a subscription names each event once.
+    for schema in ["NewWebhookSubscription", "WebhookSubscriptionPatch"] {
+        if let Some(events) =
+            doc.pointer_mut(&format!("/components/schemas/{schema}/properties/events"))
+        {
+            events["uniqueItems"] = json!(true);
+        }
+    }
     let (webhooks, event_schemas) = crate::resources::webhooks::openapi_webhooks();
     doc["webhooks"] = webhooks;
     for (name, schema) in event_schemas {

@@ -186,6 +186,9 @@ async fn run(
         let method = Method::from_bytes(op.method.as_str().as_bytes()).unwrap_or(Method::POST);
         let fail = |err: ApiError| {
             let mut problem = err.body();
+            for e in &mut problem.errors {
+                e.pointer = format!("/operations/{index}{}", e.pointer);
+            }
             problem.detail = format!(
                 "operation {index} ({} {}): {}",
                 op.method.as_str(),
@@ -274,11 +277,20 @@ async fn run(
                 uri.path(),
                 problem.detail
             );
+            // A body-less write that needs one: say so at the body.
+            if status == actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE && op.body.is_none() {
+                return Err(fail(ApiError::Validation(vec![FieldError::new(
+                    "/body",
+                    "this operation takes a JSON body",
+                )])));
+            }
+            // Body pointers (`/field`, or `` for the whole body) go under
+            // the operation's body; query ones (`?name`) under its path.
             for e in &mut problem.errors {
-                e.pointer = if e.pointer.starts_with('/') {
-                    format!("/operations/{index}/body{}", e.pointer)
-                } else {
+                e.pointer = if e.pointer.starts_with('?') {
                     format!("/operations/{index}/path{}", e.pointer)
+                } else {
+                    format!("/operations/{index}/body{}", e.pointer)
                 };
             }
             if problem.errors.is_empty() {

@@ -66,11 +66,13 @@ pub struct ChangeFeed {
 pub struct ChangesQuery {
     /// The cursor of the last change you have (`next_after` of the previous
     /// answer); omit to read from the beginning.
+    #[param(pattern = "^[0-9]{1,18}$")]
     after: Option<String>,
     /// Only changes of these entity types (comma-separated), e.g.
     /// `milestone,progress_update`.
+    #[param(pattern = "^[a-z_]+(,[a-z_]+)*$")]
     entity_type: Option<String>,
-    /// Most changes to answer, 1–500 (default 100).
+    /// Most changes to answer, 1–500 (default 50).
     limit: Option<i64>,
 }
 
@@ -79,11 +81,14 @@ fn parse(req: &HttpRequest) -> ApiResult<(i64, Option<Vec<String>>, i64)> {
         .map_err(|_| ApiError::InvalidQuery("the query string is malformed".into()))?;
     let mut after = 0;
     let mut only = None;
-    let mut limit = 100;
+    let mut limit = crate::store::listing::DEFAULT_LIMIT;
     for (k, v) in pairs {
         match k.as_str() {
             "after" => {
-                after = v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+                after = Some(&v)
+                    .filter(|v| !v.is_empty() && v.len() <= 18 && v.bytes().all(|b| b.is_ascii_digit()))
+                    .and_then(|v| v.parse::<i64>().ok())
+                    .ok_or_else(|| {
                     ApiError::InvalidQuery(format!(
                         "after {v:?} is not a cursor this feed gave (use next_after or an item's cursor)"
                     ))
@@ -96,10 +101,11 @@ fn parse(req: &HttpRequest) -> ApiResult<(i64, Option<Vec<String>>, i64)> {
                     .filter(|t| !t.is_empty())
                     .map(String::from)
                     .collect();
-                if types.is_empty() {
-                    return Err(ApiError::InvalidQuery(
-                        "entity_type names no entity type".into(),
-                    ));
+                let word = |t: &String| t.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+                if types.is_empty() || !types.iter().all(word) {
+                    return Err(ApiError::InvalidQuery(format!(
+                        "entity_type {v:?} is not a comma-separated list of entity types (e.g. milestone,progress_update)"
+                    )));
                 }
                 only = Some(types);
             }

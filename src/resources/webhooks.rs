@@ -173,13 +173,19 @@ pub struct NewWebhookSubscription {
     /// An `http` or `https` URL, at most 2,000 characters. Private,
     /// loopback and link-local targets are refused unless the service is
     /// configured to allow them.
-    #[schema(example = "https://partner.example/trustplan-events")]
+    #[schema(
+        example = "https://partner.example/trustplan-events",
+        min_length = 8,
+        max_length = 2000,
+        pattern = "^https?://[^\\s]+$"
+    )]
     pub url: String,
     /// The events to receive: at least one, each once.
     #[schema(min_items = 1)]
     pub events: Vec<WebhookEvent>,
     /// What it is for, at most 200 characters.
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub description: Option<String>,
     /// Your own signing secret, `whsec_` and the base64 of 24 to 64
     /// random bytes; omit it and one is made for you.
@@ -192,9 +198,11 @@ pub struct NewWebhookSubscription {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookSubscriptionPatch {
+    /// An `http` or `https` URL, as on creation.
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, min_length = 8, max_length = 2000, pattern = "^https?://[^\\s]+$")]
     pub url: Patch<String>,
+    /// The events to receive: at least one, each once.
     #[serde(default)]
     #[schema(value_type = Vec<WebhookEvent>, min_items = 1)]
     pub events: Patch<Vec<WebhookEvent>>,
@@ -683,6 +691,7 @@ pub async fn list_webhook_deliveries(
         (status = 202, description = "Queued", body = WebhookDelivery),
         (status = 403, description = "Not an admin", body = ErrorBody),
         (status = 404, description = "No such subscription or delivery", body = ErrorBody),
+        (status = 409, description = "The delivery is being sent at this moment", body = ErrorBody),
     )
 )]
 #[post("/{id}/deliveries/{delivery_id}/redeliver")]
@@ -698,9 +707,14 @@ pub async fn redeliver_webhook(
     let queued = diesel_async::AsyncConnection::transaction::<_, ApiError, _>(
         &mut *conn,
         async move |conn| {
-            let before = db::find_delivery(conn, sub, id).await.map_err(|e| {
-                crate::web::error::not_found(e, "delivery of this subscription", id)
-            })?;
+            let before = db::lock_delivery_nowait(conn, sub, id)
+                .await
+                .map_err(|e| crate::web::error::not_found(e, "delivery of this subscription", id))?
+                .ok_or_else(|| {
+                    ApiError::Conflict(
+                        "the delivery is being sent right now; ask again once this attempt is in its log".into(),
+                    )
+                })?;
             let after = db::requeue(conn, id).await?;
             let before = deliveries(conn, vec![before]).await?.remove(0);
             let after = deliveries(conn, vec![after]).await?.remove(0);

@@ -142,17 +142,31 @@ pub async fn list_deliveries(
     )
 }
 
-pub async fn find_delivery(
+/// Locks a delivery of a subscription without waiting: a worker holds the
+/// deliveries it is sending until it has recorded the attempt, so `Ok(None)`
+/// means "being sent now"; `NotFound` means there is no such delivery.
+pub async fn lock_delivery_nowait(
     conn: &mut AsyncPgConnection,
     subscription: Uuid,
     id: Uuid,
-) -> QueryResult<DeliveryRow> {
-    webhook_deliveries::table
+) -> QueryResult<Option<DeliveryRow>> {
+    let found = webhook_deliveries::table
         .filter(webhook_deliveries::subscription_id.eq(subscription))
         .filter(webhook_deliveries::id.eq(id))
         .select(DeliveryRow::as_select())
+        .for_update()
+        .no_wait()
         .first(conn)
-        .await
+        .await;
+    match found {
+        Ok(row) => Ok(Some(row)),
+        Err(diesel::result::Error::DatabaseError(_, info))
+            if info.message().contains("could not obtain lock") =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Puts a delivery back in the queue, due now.
