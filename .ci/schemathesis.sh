@@ -80,6 +80,38 @@ import uuid
 import schemathesis
 from schemathesis.core.parameters import ParameterLocation
 
+
+def _parse_lambda_sources_now():
+    # CPython 3.11.7 can fail to parse a module's source when Hypothesis does it deep in a
+    # recursive draw ("AST constructor recursion depth mismatch", see the end of this script).
+    # Hypothesis parses a module once, to describe a lambda of it, and caches the result; parsing
+    # the modules whose lambdas it describes here, at the top of the stack, fills that cache
+    # first, so the deep parse never happens.
+    import ast
+    import inspect
+    import sys
+
+    import schemathesis.generation.jsonschema.strategy  # noqa: F401 (the draws' lambdas)
+    from hypothesis.internal import lambda_sources
+
+    for name, module in list(sys.modules.items()):
+        if not name.startswith(("schemathesis.", "hypothesis.")):
+            continue
+        try:
+            lines = tuple(inspect.findsource(module)[0])
+        except (OSError, TypeError):
+            continue
+        if "lambda" not in "".join(lines) or lines in lambda_sources.AST_LAMBDAS_CACHE:
+            continue
+        try:
+            tree = ast.parse("".join(lines))
+        except SyntaxError:
+            continue
+        lambda_sources.AST_LAMBDAS_CACHE[lines] = lambda_sources.extract_all_lambdas(tree)
+
+
+_parse_lambda_sources_now()
+
 # What the server takes as an Idempotency-Key (1 to 200 visible ASCII characters).
 WELL_FORMED_KEY = re.compile(r"[!-~]{1,200}")
 
@@ -194,12 +226,15 @@ run 2>&1 | tee "$out" || status=${PIPESTATUS[0]}
 # CPython 3.11.7 (the machine's Python) can fail inside Hypothesis while it describes a
 # lambda ("AST constructor recursion depth mismatch", a CPython bug fixed in later releases),
 # depending on how deep the stack is at that moment: a runtime error of the tool, not a finding
-# about the API. When that is the only error and no check failed, the run is made once more.
-if [ "$status" != 0 ] && grep -q "AST constructor recursion depth mismatch" "$out" \
-    && ! grep -q "^=* FAILURES =*$" "$out"; then
-    echo "schemathesis hit CPython's AST recursion bug (no check failed): running it once more"
-    status=0
-    run || status=$?
-fi
+# about the API. The hooks parse those sources up front to avoid it; should it still happen,
+# and be the only error with no check failed, the run is made again (twice at most).
+for again in 1 2; do
+    if [ "$status" != 0 ] && grep -q "AST constructor recursion depth mismatch" "$out" \
+        && ! grep -q "^=* FAILURES =*$" "$out"; then
+        echo "schemathesis hit CPython's AST recursion bug (no check failed): running it again ($again of 2)"
+        status=0
+        run 2>&1 | tee "$out" || status=${PIPESTATUS[0]}
+    fi
+done
 echo "schemathesis took $(( $(date +%s) - start )) s; reports in $report_dir"
 exit "$status"
