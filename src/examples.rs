@@ -293,6 +293,15 @@ fn example(operation_id: &str) -> Option<Value> {
             "role": "contributor",
             "organisation_id": org("PCT"),
         }),
+        "create_reporting_cycle" => json!({
+            "plan_id": plan("SS-2009-12"),
+            "period": "FY2009-10-Q2",
+            "due_on": "2009-10-15",
+        }),
+        // For a closed cycle.
+        "reopen_reporting_cycle" => json!({
+            "reason": "The PCT corrected its Q2 return after the board met",
+        }),
         "create_webhook" => json!({
             "url": "https://partner.example/trustplan-events",
             "events": ["deliverable.status_changed", "indicator.value_submitted"],

@@ -41,6 +41,9 @@ pub struct AuditEntry {
     /// The `X-Request-Id` the client sent with that request, if any: kept
     /// beside the server's id, never in its place.
     pub client_request_id: Option<String>,
+    /// Why an admin made the change past a closed reporting cycle's
+    /// period lock, or reopened a cycle; null otherwise.
+    pub reason: Option<String>,
 }
 
 page_schema!(AuditPage, AuditEntry);
@@ -60,6 +63,7 @@ impl From<AuditRow> for AuditEntry {
             after: r.after,
             request_id: r.request_id,
             client_request_id: r.client_request_id,
+            reason: r.reason,
         }
     }
 }

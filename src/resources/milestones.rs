@@ -709,6 +709,7 @@ pub async fn get_milestone_update(
     request_body = progress::NewProgressUpdate,
     params(
         ("id" = Uuid, Path, description = "Milestone id"),
+        crate::resources::reporting::LockOverride,
         crate::resources::OptionalIfMatchHeader,
         crate::resources::IdempotencyHeader
     ),
@@ -718,6 +719,7 @@ pub async fn get_milestone_update(
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 403, description = "Not an editor, and not a contributor of the lead organisation", body = ErrorBody),
         (status = 404, description = "No such milestone", body = ErrorBody),
+        (status = 409, description = "The period is locked by a closed reporting cycle (`period_locked`)", body = ErrorBody),
         (status = 412, description = "If-Match is stale", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
@@ -726,13 +728,14 @@ pub async fn get_milestone_update(
 )]
 #[post("/{id}/updates")]
 pub async fn create_milestone_update(
+    req: HttpRequest,
     ctx: Ctx,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     if_match: crate::web::http::OptionalIfMatch,
     body: ApiJson<progress::NewProgressUpdate>,
 ) -> ApiResult<HttpResponse> {
-    progress::create_for::<Milestone>(&ctx, &state, *id, if_match, body.0).await
+    progress::create_for::<Milestone>(&req, &ctx, &state, *id, if_match, body.0).await
 }
 
 mod corrections {
@@ -755,5 +758,9 @@ impl progress::Reportable for Milestone {
 
     fn leads(&self) -> Vec<&OrganisationRef> {
         self.lead_organisation.iter().collect()
+    }
+
+    fn lock_scope(id: Uuid) -> crate::store::reporting::Scope {
+        crate::store::reporting::Scope::Milestone(id)
     }
 }

@@ -14,6 +14,7 @@ pub mod organisations;
 pub mod plans;
 pub mod priorities;
 pub mod progress;
+pub mod reporting;
 pub mod routes;
 pub mod service_accounts;
 pub mod webhooks;
@@ -48,6 +49,7 @@ pub fn list_spec(operation_id: &str) -> Option<crate::store::listing::ListSpec> 
         "get_performance" => indicators::performance::REPORT,
         "list_service_accounts" => service_accounts::LIST,
         "list_webhooks" => webhooks::LIST,
+        "list_reporting_cycles" => reporting::LIST,
         "list_webhook_deliveries" => webhooks::DELIVERIES,
         _ => return None,
     })

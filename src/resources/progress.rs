@@ -431,6 +431,34 @@ pub trait Reportable: Record {
     fn deliverable(id: Uuid) -> Deliverable;
     /// The organisations whose contributors may report on it.
     fn leads(&self) -> Vec<&OrganisationRef>;
+    /// What its plan's reporting cycles lock it by.
+    fn lock_scope(id: Uuid) -> crate::store::reporting::Scope;
+}
+
+/// Refuses an update's write while its period is locked (see
+/// [`crate::resources::reporting::check_lock`]).
+async fn check_lock<R: Reportable>(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    period: &str,
+    user: &AuthUser,
+    reason: Option<&str>,
+    actor: &mut Actor,
+) -> ApiResult<()> {
+    // A malformed period is refused by the validation that follows.
+    let Ok(period) = Period::parse(period) else {
+        return Ok(());
+    };
+    crate::resources::reporting::check_lock(
+        conn,
+        R::lock_scope(id),
+        period.starts_on,
+        period.ends_on,
+        user,
+        reason,
+        actor,
+    )
+    .await
 }
 
 /// `GET .../{id}/updates` of any deliverable.
@@ -458,6 +486,7 @@ pub async fn get_for<R: Reportable>(
 /// `POST .../{id}/updates` of any deliverable: locks it (checking `If-Match`
 /// when given), checks who may report, records the update and answers 201.
 pub async fn create_for<R: Reportable>(
+    req: &HttpRequest,
     ctx: &crate::web::http::Ctx,
     state: &crate::AppState,
     id: Uuid,
@@ -466,14 +495,16 @@ pub async fn create_for<R: Reportable>(
 ) -> ApiResult<HttpResponse> {
     use diesel_async::AsyncConnection;
     let scope = crate::web::policy::ReportScope::of(&ctx.user)?;
+    let reason = crate::resources::reporting::reason_of(req)?;
     let user = ctx.user.clone();
-    let actor = ctx.actor();
+    let mut actor = ctx.actor();
     let mut conn = state.conn().await?;
     let update = conn
         .transaction::<ProgressUpdate, ApiError, _>(async move |conn| {
             let before: R = crate::resources::write::lock(conn, id, if_match.0.as_ref()).await?;
             let leads: Vec<&str> = before.leads().iter().map(|o| o.code.as_str()).collect();
             scope.check(&format!("this {}", R::ENTITY), &leads)?;
+            check_lock::<R>(conn, id, &body.period, &user, reason.as_deref(), &mut actor).await?;
             record(conn, &actor, &user, R::deliverable(id), &before, body).await
         })
         .await?;
@@ -571,6 +602,7 @@ async fn audit_change<R: Reportable>(
 /// `PATCH .../{id}/updates/{update_id}` of any deliverable: corrects the
 /// update and sets the deliverable's status again from its updates.
 pub async fn correct_for<R: Reportable>(
+    req: &HttpRequest,
     ctx: &crate::web::http::Ctx,
     state: &crate::AppState,
     id: Uuid,
@@ -581,11 +613,13 @@ pub async fn correct_for<R: Reportable>(
     use crate::web::http::Patch;
     use diesel_async::AsyncConnection;
     let user = ctx.user.clone();
-    let actor = ctx.actor();
+    let reason = crate::resources::reporting::reason_of(req)?;
+    let mut actor = ctx.actor();
     let mut conn = state.conn().await?;
     let update = conn
         .transaction::<ProgressUpdate, ApiError, _>(async move |conn| {
             let (before, row) = lock_update::<R>(conn, &user, id, update_id, &if_match).await?;
+            check_lock::<R>(conn, id, &row.period, &user, reason.as_deref(), &mut actor).await?;
             let mut errors = Errors::new();
             let status = patch
                 .status
@@ -623,6 +657,7 @@ pub async fn correct_for<R: Reportable>(
 /// `DELETE .../{id}/updates/{update_id}` of any deliverable: withdraws the
 /// update and sets the deliverable's status again from the rest.
 pub async fn withdraw_for<R: Reportable>(
+    req: &HttpRequest,
     ctx: &crate::web::http::Ctx,
     state: &crate::AppState,
     id: Uuid,
@@ -631,11 +666,13 @@ pub async fn withdraw_for<R: Reportable>(
 ) -> ApiResult<HttpResponse> {
     use diesel_async::AsyncConnection;
     let user = ctx.user.clone();
-    let actor = ctx.actor();
+    let reason = crate::resources::reporting::reason_of(req)?;
+    let mut actor = ctx.actor();
     let mut conn = state.conn().await?;
     let update = conn
         .transaction::<ProgressUpdate, ApiError, _>(async move |conn| {
             let (before, row) = lock_update::<R>(conn, &user, id, update_id, &if_match).await?;
+            check_lock::<R>(conn, id, &row.period, &user, reason.as_deref(), &mut actor).await?;
             let was = ProgressUpdate::try_from(row.clone())?;
             let row = db::withdraw(conn, &row)
                 .await
@@ -668,6 +705,7 @@ macro_rules! progress_correction_handlers {
             params(
                 ("id" = Uuid, Path, description = $id_doc),
                 ("update_id" = Uuid, Path, description = "Update id"),
+                $crate::resources::reporting::LockOverride,
                 $crate::resources::IfMatchHeader,
             ),
             security(("bearer" = [])),
@@ -676,7 +714,7 @@ macro_rules! progress_correction_handlers {
                 (status = 400, description = "Malformed JSON", body = $crate::web::error::ErrorBody),
                 (status = 403, description = "Not an editor, and not a contributor of the lead organisation", body = $crate::web::error::ErrorBody),
                 (status = 404, description = "No such update of this deliverable", body = $crate::web::error::ErrorBody),
-                (status = 409, description = "The update is withdrawn", body = $crate::web::error::ErrorBody),
+                (status = 409, description = "The update is withdrawn, or its period is locked by a closed reporting cycle (`period_locked`)", body = $crate::web::error::ErrorBody),
                 (status = 412, description = "If-Match is stale", body = $crate::web::error::ErrorBody),
                 (status = 413, description = "Body over 1 MiB", body = $crate::web::error::ErrorBody),
                 (status = 415, description = "Body is not JSON", body = $crate::web::error::ErrorBody),
@@ -686,6 +724,7 @@ macro_rules! progress_correction_handlers {
         )]
         #[patch("/{id}/updates/{update_id}")]
         pub async fn $patch(
+            req: actix_web::HttpRequest,
             ctx: $crate::web::http::Ctx,
             state: actix_web::web::Data<$crate::AppState>,
             path: actix_web::web::Path<(Uuid, Uuid)>,
@@ -694,7 +733,7 @@ macro_rules! progress_correction_handlers {
         ) -> $crate::web::error::ApiResult<actix_web::HttpResponse> {
             ctx.require($crate::web::auth::Role::Contributor)?;
             let (id, update_id) = *path;
-            $crate::resources::progress::correct_for::<$record>(&ctx, &state, id, update_id, if_match, body.0).await
+            $crate::resources::progress::correct_for::<$record>(&req, &ctx, &state, id, update_id, if_match, body.0).await
         }
 
         /// Withdraw a progress update
@@ -708,6 +747,7 @@ macro_rules! progress_correction_handlers {
             params(
                 ("id" = Uuid, Path, description = $id_doc),
                 ("update_id" = Uuid, Path, description = "Update id"),
+                $crate::resources::reporting::LockOverride,
                 $crate::resources::IfMatchHeader,
             ),
             security(("bearer" = [])),
@@ -715,13 +755,14 @@ macro_rules! progress_correction_handlers {
                 (status = 200, description = "Withdrawn", body = $crate::resources::progress::ProgressUpdate, headers(("ETag" = String))),
                 (status = 403, description = "Not an editor, and not a contributor of the lead organisation", body = $crate::web::error::ErrorBody),
                 (status = 404, description = "No such update of this deliverable", body = $crate::web::error::ErrorBody),
-                (status = 409, description = "Already withdrawn", body = $crate::web::error::ErrorBody),
+                (status = 409, description = "Already withdrawn, or its period is locked by a closed reporting cycle (`period_locked`)", body = $crate::web::error::ErrorBody),
                 (status = 412, description = "If-Match is stale", body = $crate::web::error::ErrorBody),
                 (status = 428, description = "If-Match missing", body = $crate::web::error::ErrorBody),
             )
         )]
         #[delete("/{id}/updates/{update_id}")]
         pub async fn $delete(
+            req: actix_web::HttpRequest,
             ctx: $crate::web::http::Ctx,
             state: actix_web::web::Data<$crate::AppState>,
             path: actix_web::web::Path<(Uuid, Uuid)>,
@@ -729,7 +770,7 @@ macro_rules! progress_correction_handlers {
         ) -> $crate::web::error::ApiResult<actix_web::HttpResponse> {
             ctx.require($crate::web::auth::Role::Contributor)?;
             let (id, update_id) = *path;
-            $crate::resources::progress::withdraw_for::<$record>(&ctx, &state, id, update_id, if_match).await
+            $crate::resources::progress::withdraw_for::<$record>(&req, &ctx, &state, id, update_id, if_match).await
         }
     };
 }

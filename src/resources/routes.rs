@@ -9,7 +9,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{
     batch, changes, health, history, improvement, indicators, inspections, milestones, objectives,
-    organisations, plans, priorities, service_accounts, webhooks,
+    organisations, plans, priorities, reporting, service_accounts, webhooks,
 };
 
 /// Liveness, readiness and metrics, outside `/api/v1`.
@@ -27,6 +27,17 @@ pub fn api(cfg: &mut ServiceConfig) {
             .service(service_accounts::issue_token)
             .service(history::list_audit)
             .service(changes::list_changes)
+            .service(
+                scope("/reporting-cycles")
+                    .service(reporting::list_reporting_cycles)
+                    .service(reporting::create_reporting_cycle)
+                    .service(reporting::get_reporting_cycle)
+                    .service(reporting::close_reporting_cycle)
+                    .service(reporting::reopen_reporting_cycle)
+                    .service(reporting::archive::delete_reporting_cycle)
+                    .service(reporting::archive::restore_reporting_cycle)
+                    .service(reporting::archive::reporting_cycle_history),
+            )
             .service(
                 scope("/webhooks")
                     .service(webhooks::list_webhooks)
@@ -193,7 +204,11 @@ pub fn api(cfg: &mut ServiceConfig) {
                     .service(indicators::performance::get_indicator_performance)
                     .service(indicators::performance::get_indicator_series),
             )
-            .service(scope("/performance").service(indicators::performance::get_performance))
+            .service(
+                scope("/performance")
+                    .service(indicators::performance::get_performance)
+                    .service(indicators::summary::get_performance_summary),
+            )
             .service(
                 scope("/service-accounts")
                     .service(service_accounts::list_service_accounts)

@@ -21,6 +21,8 @@ pub struct Actor {
     pub request_id: Option<String>,
     /// The `X-Request-Id` the client sent, if any.
     pub client_request_id: Option<String>,
+    /// Why an admin wrote past a period lock (or reopened a cycle), if so.
+    pub reason: Option<String>,
 }
 
 impl Actor {
@@ -32,6 +34,7 @@ impl Actor {
             role: None,
             request_id: None,
             client_request_id: None,
+            reason: None,
         }
     }
 }
@@ -52,6 +55,7 @@ pub struct AuditRow {
     pub after: Option<serde_json::Value>,
     pub request_id: Option<String>,
     pub client_request_id: Option<String>,
+    pub reason: Option<String>,
 }
 
 #[derive(Insertable)]
@@ -68,6 +72,7 @@ struct NewAudit<'a> {
     after: Option<serde_json::Value>,
     request_id: Option<&'a str>,
     client_request_id: Option<&'a str>,
+    reason: Option<&'a str>,
 }
 
 /// Appends one entry. `before` and `after` are the record as the API shows it.
@@ -99,6 +104,7 @@ pub async fn record<B: Serialize, A: Serialize>(
             after,
             request_id: actor.request_id.as_deref(),
             client_request_id: actor.client_request_id.as_deref(),
+            reason: actor.reason.as_deref(),
         })
         .execute(conn)
         .await?;
@@ -131,8 +137,8 @@ pub async fn record_many<B: Serialize, A: Serialize>(
     }
     diesel::sql_query(
         "INSERT INTO audit_log (id, actor_sub, actor_org, role, action, entity_type, entity_id, \
-         before, after, request_id, client_request_id) \
-         SELECT e.id, $1, $2, $3, $4, $5, e.entity_id, e.before, e.after, $6, $7 \
+         before, after, request_id, client_request_id, reason) \
+         SELECT e.id, $1, $2, $3, $4, $5, e.entity_id, e.before, e.after, $6, $7, $12 \
          FROM unnest($8::uuid[], $9::uuid[], $10::jsonb[], $11::jsonb[]) \
          WITH ORDINALITY AS e(id, entity_id, before, after, n) ORDER BY e.n",
     )
@@ -147,6 +153,7 @@ pub async fn record_many<B: Serialize, A: Serialize>(
     .bind::<Array<SqlUuid>, _>(entries.iter().map(|e| e.0).collect::<Vec<_>>())
     .bind::<Array<Nullable<Jsonb>>, _>(befores)
     .bind::<Array<Nullable<Jsonb>>, _>(afters)
+    .bind::<Nullable<Text>, _>(actor.reason.as_deref())
     .execute(conn)
     .await?;
     Ok(())

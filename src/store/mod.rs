@@ -18,6 +18,7 @@ pub mod plans;
 pub mod priorities;
 pub mod progress;
 pub mod records;
+pub mod reporting;
 pub mod schema;
 pub mod service_accounts;
 pub mod sql;

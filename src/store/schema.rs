@@ -14,6 +14,7 @@ diesel::table! {
         after -> Nullable<Jsonb>,
         request_id -> Nullable<Text>,
         client_request_id -> Nullable<Text>,
+        reason -> Nullable<Text>,
     }
 }
 
@@ -498,3 +499,20 @@ diesel::table! {
 
 diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
 diesel::allow_tables_to_appear_in_same_query!(webhook_subscriptions, webhook_deliveries);
+
+diesel::table! {
+    reporting_cycles (id) {
+        id -> Uuid,
+        plan_id -> Uuid,
+        period -> Text,
+        period_starts_on -> Date,
+        period_ends_on -> Date,
+        due_on -> Date,
+        status -> Text,
+        closed_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+        archived_at -> Nullable<Timestamptz>,
+    }
+}

@@ -57,6 +57,8 @@ crate::vocab! {
         Conflict = "conflict",
         /// 409: the code is already taken in its scope.
         Duplicate = "duplicate",
+        /// 409: the period's reporting cycle is closed or signed off, so its values, commentary and progress updates are locked (an admin may write giving `?reason=`).
+        PeriodLocked = "period_locked",
         /// 412: `If-Match` does not match the record's current `ETag`; read it again.
         PreconditionFailed = "precondition_failed",
         /// 413: the body is over the size limit.
@@ -167,6 +169,8 @@ pub enum ApiError {
     Conflict(String),
     #[error("{0}")]
     Duplicate(String),
+    #[error("{0}")]
+    PeriodLocked(String),
     #[error("If-Match does not match the record's current ETag: it has changed since you read it (or the header is not one of our ETags); read it again and retry")]
     PreconditionFailed,
     #[error("this request needs an If-Match header carrying the record's ETag")]
@@ -220,6 +224,7 @@ impl ApiError {
             ApiError::NotFound(_) => ProblemType::NotFound,
             ApiError::Conflict(_) => ProblemType::Conflict,
             ApiError::Duplicate(_) => ProblemType::Duplicate,
+            ApiError::PeriodLocked(_) => ProblemType::PeriodLocked,
             ApiError::PreconditionFailed => ProblemType::PreconditionFailed,
             ApiError::PreconditionRequired => ProblemType::PreconditionRequired,
             ApiError::PayloadTooLarge(_) => ProblemType::PayloadTooLarge,
@@ -276,7 +281,9 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_) | ApiError::Duplicate(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::Duplicate(_) | ApiError::PeriodLocked(_) => {
+                StatusCode::CONFLICT
+            }
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,

@@ -81,6 +81,7 @@ impl Ctx {
             role: Some(self.user.role.as_str().to_string()),
             request_id: Some(self.request_id.server.clone()),
             client_request_id: self.request_id.client.clone(),
+            reason: None,
         }
     }
 }

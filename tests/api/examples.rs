@@ -144,6 +144,25 @@ async fn fill_path(app: &TestApp, operation_id: &str, template: &str) -> String 
                 path.push('/');
                 path.push_str(res.body["id"].as_str().expect("an id"));
             }
+            // A closed cycle to reopen (of another quarter than the
+            // creation's example).
+            Some("id") if operation_id == "reopen_reporting_cycle" => {
+                let res = app
+                    .post("/api/v1/reporting-cycles")
+                    .with_role(Role::Admin)
+                    .json(&json!({"plan_id": demo_id("plan", "SS-2009-12"), "period": "FY2009-10-Q3", "due_on": "2010-01-15"}))
+                    .send()
+                    .await;
+                res.expect(201);
+                let id = res.body["id"].as_str().expect("an id").to_string();
+                app.post(&format!("/api/v1/reporting-cycles/{id}/close"))
+                    .with_role(Role::Admin)
+                    .send()
+                    .await
+                    .expect(200);
+                path.push('/');
+                path.push_str(&id);
+            }
             Some("id") => {
                 path.push('/');
                 let (collection, kind, code) = target(operation_id)

@@ -30,5 +30,7 @@ mod performance;
 mod plans;
 mod platform;
 mod protocol;
+mod reporting;
 mod service_accounts;
 mod signed_statuses;
+mod summary;

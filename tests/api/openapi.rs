@@ -98,6 +98,10 @@ fn every_enum_word_is_a_wire_word() {
             "Comparison",
             check::<trustplan::domain::significance::Comparison>,
         ),
+        (
+            "CycleStatus",
+            check::<trustplan::resources::reporting::CycleStatus>,
+        ),
         ("DeliverableStatus", check::<deliverable::DeliverableStatus>),
         ("DeliveryStatus", check::<webhooks::DeliveryStatus>),
         ("DerivationKind", check::<indicators::DerivationKind>),
@@ -124,6 +128,10 @@ fn every_enum_word_is_a_wire_word() {
         ("RowOutcome", check::<indicators::data::RowOutcome>),
         ("Series", check::<indicators::data::Series>),
         ("SubscriptionStatus", check::<webhooks::SubscriptionStatus>),
+        (
+            "SummaryGrouping",
+            check::<indicators::summary::SummaryGrouping>,
+        ),
         ("TargetBasis", check::<performance::TargetBasis>),
         ("Timeframe", check::<inspections::Timeframe>),
         ("Trend", check::<trustplan::domain::significance::Trend>),

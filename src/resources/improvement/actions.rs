@@ -535,6 +535,7 @@ pub async fn get_improvement_action_update(
     request_body = progress::NewProgressUpdate,
     params(
         ("id" = Uuid, Path, description = "Improvement action id"),
+        crate::resources::reporting::LockOverride,
         crate::resources::OptionalIfMatchHeader,
         crate::resources::IdempotencyHeader
     ),
@@ -544,6 +545,7 @@ pub async fn get_improvement_action_update(
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 403, description = "Not an editor, and not a contributor of a lead organisation", body = ErrorBody),
         (status = 404, description = "No such action", body = ErrorBody),
+        (status = 409, description = "The period is locked by a closed reporting cycle (`period_locked`)", body = ErrorBody),
         (status = 412, description = "If-Match is stale", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
@@ -552,13 +554,14 @@ pub async fn get_improvement_action_update(
 )]
 #[post("/{id}/updates")]
 pub async fn create_improvement_action_update(
+    req: HttpRequest,
     ctx: Ctx,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     if_match: crate::web::http::OptionalIfMatch,
     body: ApiJson<progress::NewProgressUpdate>,
 ) -> ApiResult<HttpResponse> {
-    progress::create_for::<ImprovementAction>(&ctx, &state, *id, if_match, body.0).await
+    progress::create_for::<ImprovementAction>(&req, &ctx, &state, *id, if_match, body.0).await
 }
 
 crate::archive_handlers! {

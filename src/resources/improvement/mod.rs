@@ -658,4 +658,8 @@ impl progress::Reportable for ImprovementAction {
     fn leads(&self) -> Vec<&OrganisationRef> {
         self.lead_organisations.iter().collect()
     }
+
+    fn lock_scope(id: Uuid) -> crate::store::reporting::Scope {
+        crate::store::reporting::Scope::ImprovementAction(id)
+    }
 }

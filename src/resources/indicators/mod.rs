@@ -12,6 +12,7 @@ pub mod data;
 pub mod links;
 pub mod performance;
 pub mod red;
+pub mod summary;
 
 use std::collections::HashMap;
 

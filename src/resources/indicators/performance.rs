@@ -919,7 +919,7 @@ pub struct RagCounts {
 }
 
 impl RagCounts {
-    fn of<'a>(items: impl Iterator<Item = &'a IndicatorPerformance>) -> Self {
+    pub fn of<'a>(items: impl Iterator<Item = &'a IndicatorPerformance>) -> Self {
         let mut counts = RagCounts::default();
         for i in items {
             *match i.assessment.rag {

@@ -26,6 +26,16 @@ const MINIMUM_ROLE: &[(&str, Role)] = &[
     // A batch: contributors and up, and each operation needs its own role;
     // its example reports and notes on a milestone, an editor's writes.
     ("batch", Editor),
+    // Reporting cycles: every role reads; editors open and close; admins
+    // reopen (with a reason), archive and restore.
+    ("list_reporting_cycles", Viewer),
+    ("get_reporting_cycle", Viewer),
+    ("reporting_cycle_history", Viewer),
+    ("create_reporting_cycle", Editor),
+    ("close_reporting_cycle", Editor),
+    ("reopen_reporting_cycle", Admin),
+    ("delete_reporting_cycle", Admin),
+    ("restore_reporting_cycle", Admin),
     // Webhooks: admins only.
     ("list_webhooks", Admin),
     ("get_webhook", Admin),
@@ -164,6 +174,7 @@ const MINIMUM_ROLE: &[(&str, Role)] = &[
     ("get_indicator_performance", Viewer),
     ("get_indicator_series", Viewer),
     ("get_performance", Viewer),
+    ("get_performance_summary", Viewer),
     // Service accounts: admins only, reading included.
     ("list_service_accounts", Admin),
     ("get_service_account", Admin),

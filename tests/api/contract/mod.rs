@@ -416,6 +416,17 @@ pub async fn seed_missing_records(app: &TestApp) {
             .await
             .expect(201);
     }
+    if real_paths(app, "/api/v1/reporting-cycles/{id}", 1)
+        .await
+        .is_empty()
+    {
+        let op = find("create_reporting_cycle");
+        let path = op.template.clone();
+        op.request(app, &path, Some(Role::Admin))
+            .send()
+            .await
+            .expect(201);
+    }
     if real_paths(app, "/api/v1/webhooks/{id}", 1).await.is_empty() {
         let op = find("create_webhook");
         let path = op.template.clone();

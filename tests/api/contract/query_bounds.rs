@@ -42,6 +42,8 @@ const PARENTS: usize = 25;
 const BOUNDS: &[(&str, u64)] = &[
     ("list_audit", 2),
     ("list_changes", 2),
+    ("list_reporting_cycles", 3),
+    ("reporting_cycle_history", 3),
     ("list_webhooks", 2),
     ("webhook_history", 3),
     ("list_webhook_deliveries", 4),

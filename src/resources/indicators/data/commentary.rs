@@ -200,6 +200,7 @@ pub(crate) fn commentary_part(
     params(
         ("id" = Uuid, Path, description = "Indicator id"),
         ("period" = String, Path, description = "Period code, e.g. `FY2009-10-Q2`"),
+        crate::resources::reporting::LockOverride,
         crate::resources::OptionalIfMatchHeader,
     ),
     security(("bearer" = [])),
@@ -209,7 +210,7 @@ pub(crate) fn commentary_part(
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 403, description = "A viewer, or a contributor of another organisation", body = ErrorBody),
         (status = 404, description = "No such indicator", body = ErrorBody),
-        (status = 409, description = "The indicator is archived", body = ErrorBody),
+        (status = 409, description = "The indicator is archived, or the period is locked by a closed reporting cycle (`period_locked`)", body = ErrorBody),
         (status = 412, description = "If-Match is stale", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
@@ -218,6 +219,7 @@ pub(crate) fn commentary_part(
 )]
 #[put("/{id}/commentary/{period}")]
 pub async fn put_indicator_commentary(
+    req: HttpRequest,
     ctx: Ctx,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, String)>,
@@ -229,11 +231,22 @@ pub async fn put_indicator_commentary(
     let period = parse_period("/period", &code)?;
     let body = body.0;
     let mut conn = state.conn().await?;
-    let actor = ctx.actor();
+    let mut actor = ctx.actor();
+    let reason = crate::resources::reporting::reason_of(&req)?;
     let user = ctx.user.clone();
     let (commentary, created) = conn
         .transaction::<(Commentary, bool), ApiError, _>(async move |conn| {
             authorize_report(conn, &user, id).await?;
+            crate::resources::reporting::check_lock(
+                conn,
+                crate::store::reporting::Scope::Indicator(id),
+                period.starts_on,
+                period.ends_on,
+                &user,
+                reason.as_deref(),
+                &mut actor,
+            )
+            .await?;
             let mut errors = Errors::new();
             let overview = commentary_part(&mut errors, "/overview", &body.overview);
             let made = commentary_part(
@@ -337,6 +350,7 @@ async fn lock_commentary(
     params(
         ("id" = Uuid, Path, description = "Indicator id"),
         ("period" = String, Path, description = "Period code, e.g. `FY2009-10-Q2`"),
+        crate::resources::reporting::LockOverride,
         crate::resources::IfMatchHeader,
     ),
     security(("bearer" = [])),
@@ -345,7 +359,7 @@ async fn lock_commentary(
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 403, description = "A viewer, or a contributor of another organisation", body = ErrorBody),
         (status = 404, description = "No such indicator, or no commentary for the period", body = ErrorBody),
-        (status = 409, description = "The indicator is archived", body = ErrorBody),
+        (status = 409, description = "The indicator is archived, or the period is locked by a closed reporting cycle (`period_locked`)", body = ErrorBody),
         (status = 412, description = "If-Match is stale", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
@@ -355,6 +369,7 @@ async fn lock_commentary(
 )]
 #[patch("/{id}/commentary/{period}")]
 pub async fn update_indicator_commentary(
+    req: HttpRequest,
     ctx: Ctx,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, String)>,
@@ -366,11 +381,22 @@ pub async fn update_indicator_commentary(
     let period = parse_period("/period", &code)?;
     let patch = body.0;
     let user = ctx.user.clone();
-    let actor = ctx.actor();
+    let mut actor = ctx.actor();
+    let reason = crate::resources::reporting::reason_of(&req)?;
     let mut conn = state.conn().await?;
     let commentary = conn
         .transaction::<Commentary, ApiError, _>(async move |conn| {
             let existing = lock_commentary(conn, &user, id, &period, &if_match).await?;
+            crate::resources::reporting::check_lock(
+                conn,
+                crate::store::reporting::Scope::Indicator(id),
+                period.starts_on,
+                period.ends_on,
+                &user,
+                reason.as_deref(),
+                &mut actor,
+            )
+            .await?;
             let mut errors = Errors::new();
             let mut part = |p: Patch<String>, old: &Option<String>, pointer: &str| match p {
                 Patch::Absent => old.clone(),
@@ -436,6 +462,7 @@ pub async fn update_indicator_commentary(
     params(
         ("id" = Uuid, Path, description = "Indicator id"),
         ("period" = String, Path, description = "Period code, e.g. `FY2009-10-Q2`"),
+        crate::resources::reporting::LockOverride,
         crate::resources::IfMatchHeader,
     ),
     security(("bearer" = [])),
@@ -443,7 +470,7 @@ pub async fn update_indicator_commentary(
         (status = 200, description = "Withdrawn", body = Commentary, headers(("ETag" = String))),
         (status = 403, description = "A viewer, or a contributor of another organisation", body = ErrorBody),
         (status = 404, description = "No such indicator, or no commentary for the period", body = ErrorBody),
-        (status = 409, description = "The indicator is archived", body = ErrorBody),
+        (status = 409, description = "The indicator is archived, or the period is locked by a closed reporting cycle (`period_locked`)", body = ErrorBody),
         (status = 412, description = "If-Match is stale", body = ErrorBody),
         (status = 422, description = "Invalid period", body = ErrorBody),
         (status = 428, description = "If-Match missing", body = ErrorBody),
@@ -451,6 +478,7 @@ pub async fn update_indicator_commentary(
 )]
 #[delete("/{id}/commentary/{period}")]
 pub async fn withdraw_indicator_commentary(
+    req: HttpRequest,
     ctx: Ctx,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, String)>,
@@ -460,11 +488,22 @@ pub async fn withdraw_indicator_commentary(
     let (id, code) = path.into_inner();
     let period = parse_period("/period", &code)?;
     let user = ctx.user.clone();
-    let actor = ctx.actor();
+    let mut actor = ctx.actor();
+    let reason = crate::resources::reporting::reason_of(&req)?;
     let mut conn = state.conn().await?;
     let commentary = conn
         .transaction::<Commentary, ApiError, _>(async move |conn| {
             let existing = lock_commentary(conn, &user, id, &period, &if_match).await?;
+            crate::resources::reporting::check_lock(
+                conn,
+                crate::store::reporting::Scope::Indicator(id),
+                period.starts_on,
+                period.ends_on,
+                &user,
+                reason.as_deref(),
+                &mut actor,
+            )
+            .await?;
             let before = Commentary::from_row(existing.clone())?;
             let after = Commentary::from_row(
                 db::withdraw_commentary(conn, &existing)

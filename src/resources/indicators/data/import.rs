@@ -11,6 +11,10 @@ use super::*;
 pub struct ImportQuery {
     /// `true`: check every row and report what would happen, write nothing.
     dry_run: Option<bool>,
+    /// Admins only: why rows are written into periods a closed reporting
+    /// cycle locks (1 to 500 characters; the audit trail keeps it). Without
+    /// it such a row is an error of the import.
+    reason: Option<String>,
 }
 
 /// What happened (or would happen) to one row.
@@ -379,14 +383,16 @@ pub async fn import_values(
 ) -> ApiResult<HttpResponse> {
     ctx.require(Role::Contributor)?;
     let mut dry_run = false;
+    let mut reason = None;
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
         .map_err(|_| ApiError::InvalidQuery("the query string is malformed".into()))?;
     for (k, v) in pairs {
         match k.as_str() {
             "dry_run" => dry_run = crate::store::listing::parse_bool("dry_run", &v)?,
+            "reason" => reason = Some(v),
             other => {
                 return Err(ApiError::InvalidQuery(format!(
-                    "unknown query parameter {other:?}; this accepts: dry_run"
+                    "unknown query parameter {other:?}; this accepts: dry_run, reason"
                 )))
             }
         }
@@ -405,7 +411,7 @@ pub async fn import_values(
         parse_csv(&body, &mut errors)?
     };
     let mut conn = state.conn().await?;
-    let actor = ctx.actor();
+    let mut actor = ctx.actor();
     let user = ctx.user.clone();
     let report = conn
         .transaction::<ImportReport, ApiError, _>(async move |conn| {
@@ -437,6 +443,27 @@ pub async fn import_values(
                 let rows: Vec<IndicatorRow> = indicators.values().cloned().collect();
                 lead_codes(conn, &scope, &rows).await?
             };
+            // Rows into periods a closed reporting cycle locks, by line.
+            let located: Vec<(u64, (Uuid, chrono::NaiveDate, chrono::NaiveDate))> = rows
+                .iter()
+                .filter_map(|r| {
+                    indicators
+                        .get(&r.indicator_ref)
+                        .map(|i| (r.line, (i.id, r.period.starts_on, r.period.ends_on)))
+                })
+                .collect();
+            let locked: HashMap<u64, crate::store::reporting::LockedValue> =
+                crate::store::reporting::locked_values(
+                    conn,
+                    &located.iter().map(|l| l.1).collect::<Vec<_>>(),
+                )
+                .await?
+                .into_iter()
+                .filter_map(|l| {
+                    let line = located.get(usize::try_from(l.n - 1).ok()?)?.0;
+                    Some((line, l))
+                })
+                .collect();
             let mut seen: HashMap<(Uuid, &str, Option<&str>, &str), u64> = HashMap::new();
             let mut plan: Vec<(&ParsedRow, &IndicatorRow, Option<&ValueRow>)> = Vec::new();
             for r in &rows {
@@ -452,6 +479,19 @@ pub async fn import_values(
                 if let Err(why) = scope.check(&ind.code, &leads_of(&leads, ind)) {
                     row_error(&mut errors, r.line, "indicator_ref", why.to_string());
                     continue;
+                }
+                if let Some(lock) = locked.get(&r.line) {
+                    if let Err(why) = crate::resources::reporting::pass_lock(
+                        &lock.plan_code,
+                        &lock.period,
+                        &lock.status,
+                        &user,
+                        reason.as_deref(),
+                        &mut actor,
+                    ) {
+                        row_error(&mut errors, r.line, "period", why.to_string());
+                        continue;
+                    }
                 }
                 let mut bad = Errors::new();
                 check_number(&mut bad, "", &ind.unit, r.value);

@@ -170,6 +170,11 @@ pub(crate) fn breakdown_of(req: &HttpRequest) -> ApiResult<Option<String>> {
         .map_err(|_| ApiError::InvalidQuery("the query string is malformed".into()))?;
     let mut breakdown = None;
     for (k, v) in pairs {
+        // A lock override is the lock check's to read; which operations
+        // take one is enforced from the OpenAPI document before any handler.
+        if k == "reason" {
+            continue;
+        }
         if k != "breakdown" {
             return Err(ApiError::InvalidQuery(format!(
                 "unknown query parameter {k:?}; this accepts: breakdown"
@@ -215,6 +220,7 @@ pub(crate) fn parse_series(pointer: &str, s: &str) -> ApiResult<Series> {
         ("series" = Series, Path, description = "Whose figure: `area`, `national`, ..."),
         ("period" = String, Path, description = "Period code, e.g. `FY2009-10-Q1`"),
         BreakdownQuery,
+        crate::resources::reporting::LockOverride,
         crate::resources::OptionalIfMatchHeader,
     ),
     security(("bearer" = [])),
@@ -224,7 +230,7 @@ pub(crate) fn parse_series(pointer: &str, s: &str) -> ApiResult<Series> {
         (status = 400, description = "Malformed JSON or query", body = ErrorBody),
         (status = 403, description = "Not allowed: a viewer, a contributor of another organisation, or a contributor validating", body = ErrorBody),
         (status = 404, description = "No such indicator", body = ErrorBody),
-        (status = 409, description = "The indicator is archived", body = ErrorBody),
+        (status = 409, description = "The indicator is archived, or the period is locked by a closed reporting cycle (`period_locked`)", body = ErrorBody),
         (status = 412, description = "If-Match is stale", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
@@ -243,15 +249,26 @@ pub async fn put_indicator_value(
     ctx.require(Role::Contributor)?;
     let (id, series, code) = path.into_inner();
     let breakdown = breakdown_of(&req)?;
+    let reason = crate::resources::reporting::reason_of(&req)?;
     let series = parse_series("/series", &series)?;
     let period = parse_period("/period", &code)?;
     let body = body.0;
     let mut conn = state.conn().await?;
-    let actor = ctx.actor();
+    let mut actor = ctx.actor();
     let user = ctx.user.clone();
     let (value, created) = conn
         .transaction::<(IndicatorValue, bool), ApiError, _>(async move |conn| {
             let indicator = authorize_report(conn, &user, id).await?;
+            crate::resources::reporting::check_lock(
+                conn,
+                crate::store::reporting::Scope::Indicator(id),
+                period.starts_on,
+                period.ends_on,
+                &user,
+                reason.as_deref(),
+                &mut actor,
+            )
+            .await?;
             let mut errors = Errors::new();
             check_number(&mut errors, "/value", &indicator.unit, body.value);
             for (p, v) in [
@@ -689,14 +706,14 @@ async fn lock_value(
 #[utoipa::path(
     tag = "indicators",
     request_body(content = ValuePatch, content_type = "application/merge-patch+json"),
-    params(("value_id" = Uuid, Path, description = "Value id"), crate::resources::IfMatchHeader),
+    params(("value_id" = Uuid, Path, description = "Value id"), crate::resources::reporting::LockOverride, crate::resources::IfMatchHeader),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Corrected", body = IndicatorValue, headers(("ETag" = String))),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 403, description = "Not allowed: a viewer, a contributor of another organisation, or a contributor and a validated value", body = ErrorBody),
         (status = 404, description = "No such value", body = ErrorBody),
-        (status = 409, description = "The value is withdrawn, or its indicator archived", body = ErrorBody),
+        (status = 409, description = "The value is withdrawn, its indicator archived, or its period locked (`period_locked`)", body = ErrorBody),
         (status = 412, description = "If-Match is stale", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
@@ -706,6 +723,7 @@ async fn lock_value(
 )]
 #[patch("/values/{value_id}")]
 pub async fn update_value(
+    req: HttpRequest,
     ctx: Ctx,
     state: web::Data<AppState>,
     value_id: web::Path<Uuid>,
@@ -714,12 +732,24 @@ pub async fn update_value(
 ) -> ApiResult<HttpResponse> {
     ctx.require(Role::Contributor)?;
     let (id, patch) = (*value_id, body.0);
+    let reason = crate::resources::reporting::reason_of(&req)?;
     let user = ctx.user.clone();
-    let actor = ctx.actor();
+    let mut actor = ctx.actor();
     let mut conn = state.conn().await?;
     let value = conn
         .transaction::<IndicatorValue, ApiError, _>(async move |conn| {
             let (indicator, existing) = lock_value(conn, &user, id, &if_match).await?;
+            let stored = stored_period(&existing.period)?;
+            crate::resources::reporting::check_lock(
+                conn,
+                crate::store::reporting::Scope::Indicator(existing.indicator_id),
+                stored.starts_on,
+                stored.ends_on,
+                &user,
+                reason.as_deref(),
+                &mut actor,
+            )
+            .await?;
             let mut errors = Errors::new();
             let value = patch.value.required("/value", &mut errors.0);
             let status = patch.status.required("/status", &mut errors.0);
@@ -802,19 +832,20 @@ pub async fn update_value(
 /// sub-group and period brings it back.
 #[utoipa::path(
     tag = "indicators",
-    params(("value_id" = Uuid, Path, description = "Value id"), crate::resources::IfMatchHeader),
+    params(("value_id" = Uuid, Path, description = "Value id"), crate::resources::reporting::LockOverride, crate::resources::IfMatchHeader),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Withdrawn", body = IndicatorValue, headers(("ETag" = String))),
         (status = 403, description = "Not allowed: a viewer, a contributor of another organisation, or a contributor and a validated value", body = ErrorBody),
         (status = 404, description = "No such value", body = ErrorBody),
-        (status = 409, description = "Already withdrawn, or its indicator archived", body = ErrorBody),
+        (status = 409, description = "Already withdrawn, its indicator archived, or its period locked (`period_locked`)", body = ErrorBody),
         (status = 412, description = "If-Match is stale", body = ErrorBody),
         (status = 428, description = "If-Match missing", body = ErrorBody),
     )
 )]
 #[delete("/values/{value_id}")]
 pub async fn withdraw_value(
+    req: HttpRequest,
     ctx: Ctx,
     state: web::Data<AppState>,
     value_id: web::Path<Uuid>,
@@ -822,12 +853,24 @@ pub async fn withdraw_value(
 ) -> ApiResult<HttpResponse> {
     ctx.require(Role::Contributor)?;
     let id = *value_id;
+    let reason = crate::resources::reporting::reason_of(&req)?;
     let user = ctx.user.clone();
-    let actor = ctx.actor();
+    let mut actor = ctx.actor();
     let mut conn = state.conn().await?;
     let value = conn
         .transaction::<IndicatorValue, ApiError, _>(async move |conn| {
             let (indicator, existing) = lock_value(conn, &user, id, &if_match).await?;
+            let stored = stored_period(&existing.period)?;
+            crate::resources::reporting::check_lock(
+                conn,
+                crate::store::reporting::Scope::Indicator(existing.indicator_id),
+                stored.starts_on,
+                stored.ends_on,
+                &user,
+                reason.as_deref(),
+                &mut actor,
+            )
+            .await?;
             ReportScope::of(&user)?
                 .check_value_status(existing.status.as_str(), Some(existing.status.as_str()))?;
             let before = IndicatorValue::from_row(existing.clone(), &indicator.code)?;
