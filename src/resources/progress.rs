@@ -436,29 +436,19 @@ pub trait Reportable: Record {
 }
 
 /// Refuses an update's write while its period is locked (see
-/// [`crate::resources::reporting::check_lock`]).
+/// [`crate::resources::reporting::LockPass`]).
 async fn check_lock<R: Reportable>(
     conn: &mut AsyncPgConnection,
+    lock: &crate::resources::reporting::LockPass,
     id: Uuid,
     period: &str,
-    user: &AuthUser,
-    reason: Option<&str>,
     actor: &mut Actor,
 ) -> ApiResult<()> {
     // A malformed period is refused by the validation that follows.
-    let Ok(period) = Period::parse(period) else {
-        return Ok(());
-    };
-    crate::resources::reporting::check_lock(
-        conn,
-        R::lock_scope(id),
-        period.starts_on,
-        period.ends_on,
-        user,
-        reason,
-        actor,
-    )
-    .await
+    match Period::parse(period) {
+        Ok(period) => lock.check(conn, R::lock_scope(id), &period, actor).await,
+        Err(_) => Ok(()),
+    }
 }
 
 /// `GET .../{id}/updates` of any deliverable.
@@ -495,7 +485,7 @@ pub async fn create_for<R: Reportable>(
 ) -> ApiResult<HttpResponse> {
     use diesel_async::AsyncConnection;
     let scope = crate::web::policy::ReportScope::of(&ctx.user)?;
-    let reason = crate::resources::reporting::reason_of(req)?;
+    let lock = crate::resources::reporting::LockPass::of(req, &ctx.user)?;
     let user = ctx.user.clone();
     let mut actor = ctx.actor();
     let mut conn = state.conn().await?;
@@ -504,7 +494,7 @@ pub async fn create_for<R: Reportable>(
             let before: R = crate::resources::write::lock(conn, id, if_match.0.as_ref()).await?;
             let leads: Vec<&str> = before.leads().iter().map(|o| o.code.as_str()).collect();
             scope.check(&format!("this {}", R::ENTITY), &leads)?;
-            check_lock::<R>(conn, id, &body.period, &user, reason.as_deref(), &mut actor).await?;
+            check_lock::<R>(conn, &lock, id, &body.period, &mut actor).await?;
             record(conn, &actor, &user, R::deliverable(id), &before, body).await
         })
         .await?;
@@ -613,13 +603,13 @@ pub async fn correct_for<R: Reportable>(
     use crate::web::http::Patch;
     use diesel_async::AsyncConnection;
     let user = ctx.user.clone();
-    let reason = crate::resources::reporting::reason_of(req)?;
+    let lock = crate::resources::reporting::LockPass::of(req, &ctx.user)?;
     let mut actor = ctx.actor();
     let mut conn = state.conn().await?;
     let update = conn
         .transaction::<ProgressUpdate, ApiError, _>(async move |conn| {
             let (before, row) = lock_update::<R>(conn, &user, id, update_id, &if_match).await?;
-            check_lock::<R>(conn, id, &row.period, &user, reason.as_deref(), &mut actor).await?;
+            check_lock::<R>(conn, &lock, id, &row.period, &mut actor).await?;
             let mut errors = Errors::new();
             let status = patch
                 .status
@@ -666,13 +656,13 @@ pub async fn withdraw_for<R: Reportable>(
 ) -> ApiResult<HttpResponse> {
     use diesel_async::AsyncConnection;
     let user = ctx.user.clone();
-    let reason = crate::resources::reporting::reason_of(req)?;
+    let lock = crate::resources::reporting::LockPass::of(req, &ctx.user)?;
     let mut actor = ctx.actor();
     let mut conn = state.conn().await?;
     let update = conn
         .transaction::<ProgressUpdate, ApiError, _>(async move |conn| {
             let (before, row) = lock_update::<R>(conn, &user, id, update_id, &if_match).await?;
-            check_lock::<R>(conn, id, &row.period, &user, reason.as_deref(), &mut actor).await?;
+            check_lock::<R>(conn, &lock, id, &row.period, &mut actor).await?;
             let was = ProgressUpdate::try_from(row.clone())?;
             let row = db::withdraw(conn, &row)
                 .await

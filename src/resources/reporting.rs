@@ -459,72 +459,79 @@ pub struct LockOverride {
     reason: Option<String>,
 }
 
-/// The `reason` of a write's query string, if any.
-pub fn reason_of(req: &HttpRequest) -> ApiResult<Option<String>> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
-        .map_err(|_| ApiError::InvalidQuery("the query string is malformed".into()))?;
-    Ok(pairs
-        .into_iter()
-        .find(|(k, _)| k == "reason")
-        .map(|(_, v)| v))
+/// What a write brings to the period locks: who writes, and the reason
+/// (`?reason=`) an admin may give to pass one.
+#[derive(Debug, Clone)]
+pub struct LockPass {
+    user: AuthUser,
+    reason: Option<String>,
 }
 
-/// Refuses a write to `period` of what `scope` belongs to while a plan's
-/// cycle for that period is not open, unless an admin gives a reason; then
-/// the reason goes into `actor`, for the audit trail. One statement.
-pub async fn check_lock(
-    conn: &mut AsyncPgConnection,
-    scope: Scope,
-    starts_on: NaiveDate,
-    ends_on: NaiveDate,
-    user: &AuthUser,
-    reason: Option<&str>,
-    actor: &mut Actor,
-) -> ApiResult<()> {
-    let Some(lock) = db::lock_on(conn, scope, starts_on, ends_on).await? else {
-        return Ok(());
-    };
-    pass_lock(
-        &lock.plan_code,
-        &lock.period,
-        &lock.status,
-        user,
-        reason,
-        actor,
-    )
-}
+impl LockPass {
+    /// The caller and the `reason` of the request's query string, if any.
+    pub fn of(req: &HttpRequest, user: &AuthUser) -> ApiResult<LockPass> {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
+            .map_err(|_| ApiError::InvalidQuery("the query string is malformed".into()))?;
+        Ok(LockPass {
+            user: user.clone(),
+            reason: pairs
+                .into_iter()
+                .find(|(k, _)| k == "reason")
+                .map(|(_, v)| v),
+        })
+    }
 
-/// Whether `user` may write past a lock of `plan_code`'s `period` cycle
-/// (in `status`): an admin with a reason may, and the reason goes into
-/// `actor`; anyone else is refused with `period_locked`.
-pub fn pass_lock(
-    plan_code: &str,
-    period: &str,
-    status: &str,
-    user: &AuthUser,
-    reason: Option<&str>,
-    actor: &mut Actor,
-) -> ApiResult<()> {
-    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
-    match reason {
-        Some(r) if user.role == Role::Admin && r.chars().count() <= 500 => {
-            actor.reason = Some(r.to_string());
-            Ok(())
+    /// Refuses a write to `period` of what `scope` belongs to while one of
+    /// its plans' cycles for that period is not open, unless an admin gives
+    /// a reason; the reason then goes into `actor`, for the audit trail.
+    /// One statement.
+    pub async fn check(
+        &self,
+        conn: &mut AsyncPgConnection,
+        scope: Scope,
+        period: &Period,
+        actor: &mut Actor,
+    ) -> ApiResult<()> {
+        match db::lock_on(conn, scope, period.starts_on, period.ends_on).await? {
+            Some(lock) => self.pass(&lock.plan_code, &lock.period, &lock.status, actor),
+            None => Ok(()),
         }
-        Some(r) if user.role == Role::Admin => Err(ApiError::InvalidQuery(format!(
-            "reason is {} characters; at most 500",
-            r.chars().count()
-        ))),
-        _ => Err(ApiError::PeriodLocked(format!(
-            "the {} reporting cycle of plan {} is {}, so its period is locked{}",
-            period,
-            plan_code,
-            status.replace('_', " "),
-            if user.role == Role::Admin {
-                "; give ?reason= to change it all the same"
-            } else {
-                "; an admin may change it, giving a reason"
+    }
+
+    /// Whether this write may pass a lock of `plan_code`'s `period` cycle
+    /// (in `status`): an admin's with a reason may, and the reason goes into
+    /// `actor`; anyone else's is refused with `period_locked`.
+    pub fn pass(
+        &self,
+        plan_code: &str,
+        period: &str,
+        status: &str,
+        actor: &mut Actor,
+    ) -> ApiResult<()> {
+        let admin = self.user.role == Role::Admin;
+        match self
+            .reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+        {
+            Some(r) if admin && r.chars().count() <= 500 => {
+                actor.reason = Some(r.to_string());
+                Ok(())
             }
-        ))),
+            Some(r) if admin => Err(ApiError::InvalidQuery(format!(
+                "reason is {} characters; at most 500",
+                r.chars().count()
+            ))),
+            _ => Err(ApiError::PeriodLocked(format!(
+                "the {period} reporting cycle of plan {plan_code} is {}, so its period is locked{}",
+                status.replace('_', " "),
+                if admin {
+                    "; give ?reason= to change it all the same"
+                } else {
+                    "; an admin may change it, giving a reason"
+                }
+            ))),
+        }
     }
 }

@@ -232,18 +232,15 @@ pub async fn put_indicator_commentary(
     let body = body.0;
     let mut conn = state.conn().await?;
     let mut actor = ctx.actor();
-    let reason = crate::resources::reporting::reason_of(&req)?;
+    let lock = crate::resources::reporting::LockPass::of(&req, &ctx.user)?;
     let user = ctx.user.clone();
     let (commentary, created) = conn
         .transaction::<(Commentary, bool), ApiError, _>(async move |conn| {
             authorize_report(conn, &user, id).await?;
-            crate::resources::reporting::check_lock(
+            lock.check(
                 conn,
                 crate::store::reporting::Scope::Indicator(id),
-                period.starts_on,
-                period.ends_on,
-                &user,
-                reason.as_deref(),
+                &period,
                 &mut actor,
             )
             .await?;
@@ -382,18 +379,15 @@ pub async fn update_indicator_commentary(
     let patch = body.0;
     let user = ctx.user.clone();
     let mut actor = ctx.actor();
-    let reason = crate::resources::reporting::reason_of(&req)?;
+    let lock = crate::resources::reporting::LockPass::of(&req, &ctx.user)?;
     let mut conn = state.conn().await?;
     let commentary = conn
         .transaction::<Commentary, ApiError, _>(async move |conn| {
             let existing = lock_commentary(conn, &user, id, &period, &if_match).await?;
-            crate::resources::reporting::check_lock(
+            lock.check(
                 conn,
                 crate::store::reporting::Scope::Indicator(id),
-                period.starts_on,
-                period.ends_on,
-                &user,
-                reason.as_deref(),
+                &period,
                 &mut actor,
             )
             .await?;
@@ -489,18 +483,15 @@ pub async fn withdraw_indicator_commentary(
     let period = parse_period("/period", &code)?;
     let user = ctx.user.clone();
     let mut actor = ctx.actor();
-    let reason = crate::resources::reporting::reason_of(&req)?;
+    let lock = crate::resources::reporting::LockPass::of(&req, &ctx.user)?;
     let mut conn = state.conn().await?;
     let commentary = conn
         .transaction::<Commentary, ApiError, _>(async move |conn| {
             let existing = lock_commentary(conn, &user, id, &period, &if_match).await?;
-            crate::resources::reporting::check_lock(
+            lock.check(
                 conn,
                 crate::store::reporting::Scope::Indicator(id),
-                period.starts_on,
-                period.ends_on,
-                &user,
-                reason.as_deref(),
+                &period,
                 &mut actor,
             )
             .await?;

@@ -383,13 +383,13 @@ pub async fn import_values(
 ) -> ApiResult<HttpResponse> {
     ctx.require(Role::Contributor)?;
     let mut dry_run = false;
-    let mut reason = None;
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
         .map_err(|_| ApiError::InvalidQuery("the query string is malformed".into()))?;
     for (k, v) in pairs {
         match k.as_str() {
             "dry_run" => dry_run = crate::store::listing::parse_bool("dry_run", &v)?,
-            "reason" => reason = Some(v),
+            // Read by the lock check.
+            "reason" => {}
             other => {
                 return Err(ApiError::InvalidQuery(format!(
                     "unknown query parameter {other:?}; this accepts: dry_run, reason"
@@ -413,6 +413,7 @@ pub async fn import_values(
     let mut conn = state.conn().await?;
     let mut actor = ctx.actor();
     let user = ctx.user.clone();
+    let pass = crate::resources::reporting::LockPass::of(&req, &ctx.user)?;
     let report = conn
         .transaction::<ImportReport, ApiError, _>(async move |conn| {
             let mut refs: Vec<String> = rows.iter().map(|r| r.indicator_ref.clone()).collect();
@@ -481,14 +482,9 @@ pub async fn import_values(
                     continue;
                 }
                 if let Some(lock) = locked.get(&r.line) {
-                    if let Err(why) = crate::resources::reporting::pass_lock(
-                        &lock.plan_code,
-                        &lock.period,
-                        &lock.status,
-                        &user,
-                        reason.as_deref(),
-                        &mut actor,
-                    ) {
+                    if let Err(why) =
+                        pass.pass(&lock.plan_code, &lock.period, &lock.status, &mut actor)
+                    {
                         row_error(&mut errors, r.line, "period", why.to_string());
                         continue;
                     }

@@ -249,7 +249,7 @@ pub async fn put_indicator_value(
     ctx.require(Role::Contributor)?;
     let (id, series, code) = path.into_inner();
     let breakdown = breakdown_of(&req)?;
-    let reason = crate::resources::reporting::reason_of(&req)?;
+    let lock = crate::resources::reporting::LockPass::of(&req, &ctx.user)?;
     let series = parse_series("/series", &series)?;
     let period = parse_period("/period", &code)?;
     let body = body.0;
@@ -259,13 +259,10 @@ pub async fn put_indicator_value(
     let (value, created) = conn
         .transaction::<(IndicatorValue, bool), ApiError, _>(async move |conn| {
             let indicator = authorize_report(conn, &user, id).await?;
-            crate::resources::reporting::check_lock(
+            lock.check(
                 conn,
                 crate::store::reporting::Scope::Indicator(id),
-                period.starts_on,
-                period.ends_on,
-                &user,
-                reason.as_deref(),
+                &period,
                 &mut actor,
             )
             .await?;
@@ -732,7 +729,7 @@ pub async fn update_value(
 ) -> ApiResult<HttpResponse> {
     ctx.require(Role::Contributor)?;
     let (id, patch) = (*value_id, body.0);
-    let reason = crate::resources::reporting::reason_of(&req)?;
+    let lock = crate::resources::reporting::LockPass::of(&req, &ctx.user)?;
     let user = ctx.user.clone();
     let mut actor = ctx.actor();
     let mut conn = state.conn().await?;
@@ -740,13 +737,10 @@ pub async fn update_value(
         .transaction::<IndicatorValue, ApiError, _>(async move |conn| {
             let (indicator, existing) = lock_value(conn, &user, id, &if_match).await?;
             let stored = stored_period(&existing.period)?;
-            crate::resources::reporting::check_lock(
+            lock.check(
                 conn,
                 crate::store::reporting::Scope::Indicator(existing.indicator_id),
-                stored.starts_on,
-                stored.ends_on,
-                &user,
-                reason.as_deref(),
+                &stored,
                 &mut actor,
             )
             .await?;
@@ -853,7 +847,7 @@ pub async fn withdraw_value(
 ) -> ApiResult<HttpResponse> {
     ctx.require(Role::Contributor)?;
     let id = *value_id;
-    let reason = crate::resources::reporting::reason_of(&req)?;
+    let lock = crate::resources::reporting::LockPass::of(&req, &ctx.user)?;
     let user = ctx.user.clone();
     let mut actor = ctx.actor();
     let mut conn = state.conn().await?;
@@ -861,13 +855,10 @@ pub async fn withdraw_value(
         .transaction::<IndicatorValue, ApiError, _>(async move |conn| {
             let (indicator, existing) = lock_value(conn, &user, id, &if_match).await?;
             let stored = stored_period(&existing.period)?;
-            crate::resources::reporting::check_lock(
+            lock.check(
                 conn,
                 crate::store::reporting::Scope::Indicator(existing.indicator_id),
-                stored.starts_on,
-                stored.ends_on,
-                &user,
-                reason.as_deref(),
+                &stored,
                 &mut actor,
             )
             .await?;
