@@ -298,6 +298,10 @@ fn example(operation_id: &str) -> Option<Value> {
             "period": "FY2009-10-Q2",
             "due_on": "2009-10-15",
         }),
+        // For plan SS-2009-12, period FY2009-10-Q2, section key_developments.
+        "put_narrative" => json!({
+            "text": "The leaving care team moved into the new Connexions building; the first six care leavers started apprenticeships.",
+        }),
         // For a closed cycle.
         "reopen_reporting_cycle" => json!({
             "reason": "The PCT corrected its Q2 return after the board met",

@@ -9,6 +9,7 @@ pub mod improvement;
 pub mod indicators;
 pub mod inspections;
 pub mod milestones;
+pub mod narrative;
 pub mod objectives;
 pub mod organisations;
 pub mod plans;
@@ -50,6 +51,8 @@ pub fn list_spec(operation_id: &str) -> Option<crate::store::listing::ListSpec> 
         "list_service_accounts" => service_accounts::LIST,
         "list_webhooks" => webhooks::LIST,
         "list_reporting_cycles" => reporting::LIST,
+        "list_narrative" => narrative::LIST,
+        "list_narratives" => narrative::ALL,
         "list_webhook_deliveries" => webhooks::DELIVERIES,
         _ => return None,
     })

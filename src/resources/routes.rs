@@ -8,8 +8,8 @@ use utoipa_actix_web::scope::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{
-    batch, changes, health, history, improvement, indicators, inspections, milestones, objectives,
-    organisations, plans, priorities, reporting, service_accounts, webhooks,
+    batch, changes, health, history, improvement, indicators, inspections, milestones, narrative,
+    objectives, organisations, plans, priorities, reporting, service_accounts, webhooks,
 };
 
 /// Liveness, readiness and metrics, outside `/api/v1`.
@@ -69,7 +69,15 @@ pub fn api(cfg: &mut ServiceConfig) {
                     .service(plans::update_plan)
                     .service(plans::archive::delete_plan)
                     .service(plans::archive::restore_plan)
-                    .service(plans::archive::plan_history),
+                    .service(plans::archive::plan_history)
+                    .service(narrative::list_narrative)
+                    .service(narrative::get_narrative)
+                    .service(narrative::put_narrative),
+            )
+            .service(
+                scope("/narratives")
+                    .service(narrative::list_narratives)
+                    .service(narrative::history::narrative_history),
             )
             .service(
                 scope("/priorities")

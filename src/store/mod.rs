@@ -12,6 +12,7 @@ pub mod inspections;
 pub mod links;
 pub mod listing;
 pub mod milestones;
+pub mod narratives;
 pub mod objectives;
 pub mod organisations;
 pub mod plans;

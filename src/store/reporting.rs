@@ -104,6 +104,8 @@ pub enum Scope {
     Milestone(Uuid),
     /// An improvement action's updates: its area's plan.
     ImprovementAction(Uuid),
+    /// A plan's own narrative.
+    Plan(Uuid),
 }
 
 /// A cycle that locks a write.
@@ -139,9 +141,13 @@ pub async fn lock_on(
             "SELECT ar.plan_id FROM improvement_actions a JOIN improvement_areas ar ON ar.id = a.area_id \
              WHERE a.id = $1"
         }
+        Scope::Plan(_) => "SELECT $1::uuid",
     };
     let id = match scope {
-        Scope::Indicator(id) | Scope::Milestone(id) | Scope::ImprovementAction(id) => id,
+        Scope::Indicator(id)
+        | Scope::Milestone(id)
+        | Scope::ImprovementAction(id)
+        | Scope::Plan(id) => id,
     };
     let rows: Vec<Lock> = diesel::sql_query(format!(
         "SELECT pl.code AS plan_code, c.period, c.status \

@@ -516,3 +516,21 @@ diesel::table! {
         archived_at -> Nullable<Timestamptz>,
     }
 }
+
+diesel::table! {
+    narratives (id) {
+        id -> Uuid,
+        plan_id -> Uuid,
+        period -> Text,
+        period_starts_on -> Date,
+        period_ends_on -> Date,
+        section -> Text,
+        body -> Text,
+        author_sub -> Text,
+        author_name -> Nullable<Text>,
+        author_org -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}

@@ -30,6 +30,7 @@ fn target(operation_id: &str) -> Option<(&'static str, &'static str, &'static st
             ("improvement-actions", "improvement_action", "IA01-A1")
         }
         "update_indicator" => ("indicators", "indicator", "NI59"),
+        "put_narrative" => ("plans", "plan", "SS-2009-12"),
         "put_indicator_target"
         | "put_indicator_value"
         | "put_indicator_commentary"
@@ -49,6 +50,8 @@ fn path_param(operation_id: &str, name: &str) -> Option<&'static str> {
         ("put_indicator_target" | "update_indicator_target", "period") => "FY2012-13",
         ("update_indicator_commentary", "period") => "FY2009-10-Q1",
         ("put_indicator_value", "series") => "area",
+        ("put_narrative", "period") => "FY2009-10-Q2",
+        ("put_narrative", "section") => "key_developments",
         ("put_indicator_value" | "put_indicator_commentary", "period") => "FY2009-10-Q1",
         _ => return None,
     })

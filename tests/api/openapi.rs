@@ -112,6 +112,10 @@ fn every_enum_word_is_a_wire_word() {
         ("InspectionKind", check::<inspections::InspectionKind>),
         ("JudgementKind", check::<inspections::JudgementKind>),
         ("Method", check::<trustplan::domain::significance::Method>),
+        (
+            "NarrativeSection",
+            check::<trustplan::resources::narrative::NarrativeSection>,
+        ),
         ("ObaCategory", check::<indicators::ObaCategory>),
         ("ObjectiveKind", check::<objectives::ObjectiveKind>),
         ("OrganisationKind", check::<organisations::OrganisationKind>),

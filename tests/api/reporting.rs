@@ -281,3 +281,135 @@ async fn cycles_are_one_per_plan_and_period_of_a_quarter_or_year_and_listed() {
     // Newest period first: the quarter starts after the year.
     assert_eq!(periods, ["FY2009-10-Q2", "FY2009-10"]);
 }
+
+#[actix_web::test]
+async fn a_plans_narrative_keeps_its_author_and_history_and_is_locked_with_its_period() {
+    let app = TestApp::spawn_with_demo().await;
+    let plan = demo_id("plan", "SS-2009-12");
+    let path = format!("/api/v1/plans/{plan}/narrative/FY2009-10-Q2/key_developments");
+    let write = |role: Role, text: &str, query: &str| {
+        app.req(Method::PUT, &format!("{path}{query}"))
+            .with_role(role)
+            .json(&json!({ "text": text }))
+    };
+    for role in [Role::Viewer, Role::Contributor] {
+        write(role, "x", "").send().await.expect(403);
+    }
+    let res = write(Role::Editor, "Apprenticeships started.", "")
+        .send()
+        .await;
+    res.expect(201);
+    assert_eq!(res.header("location").as_deref(), Some(path.as_str()));
+    assert_eq!(res.body["author_sub"], "test-editor-HBC");
+    assert_eq!(res.body["period"]["code"], "FY2009-10-Q2");
+    let id = res.body["id"].as_str().unwrap().to_string();
+    let res = write(Role::Editor, "Apprenticeships started; the team moved.", "")
+        .if_match("\"1\"")
+        .send()
+        .await;
+    res.expect(200);
+    assert_eq!(res.body["version"], 2);
+    write(Role::Editor, "stale", "")
+        .if_match("\"1\"")
+        .send()
+        .await
+        .expect(412);
+    app.req(
+        Method::PUT,
+        &format!("/api/v1/plans/{plan}/narrative/FY2009-10-Q2/emerging_issues"),
+    )
+    .with_role(Role::Editor)
+    .json(&json!({"text": "Placement costs are rising."}))
+    .send()
+    .await
+    .expect(201);
+
+    // Read back: one section, the plan's list, and the history of the text.
+    let got = app.get(&path).with_role(Role::Viewer).send().await;
+    got.expect(200);
+    assert_eq!(got.body["text"], "Apprenticeships started; the team moved.");
+    let list = app
+        .get(&format!(
+            "/api/v1/plans/{plan}/narrative?period=FY2009-10-Q2"
+        ))
+        .with_role(Role::Viewer)
+        .send()
+        .await;
+    list.expect(200);
+    let sections: Vec<&str> = list.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["section"].as_str().unwrap())
+        .collect();
+    assert_eq!(sections, ["emerging_issues", "key_developments"]);
+    let history = app
+        .get(&format!("/api/v1/narratives/{id}/history"))
+        .with_role(Role::Viewer)
+        .send()
+        .await;
+    let entries = history.body["items"].as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[1]["action"], "narrative");
+    assert_eq!(entries[1]["before"]["text"], "Apprenticeships started.");
+
+    // Bad periods and sections, and plans that do not exist.
+    for bad in ["CY2008/key_developments", "FY2009-10-Q2/summary"] {
+        app.req(
+            Method::PUT,
+            &format!("/api/v1/plans/{plan}/narrative/{bad}"),
+        )
+        .with_role(Role::Editor)
+        .json(&json!({"text": "x"}))
+        .send()
+        .await
+        .expect(422);
+    }
+    app.req(
+        Method::PUT,
+        &format!(
+            "/api/v1/plans/{}/narrative/FY2009-10-Q2/key_developments",
+            uuid::Uuid::nil()
+        ),
+    )
+    .with_role(Role::Editor)
+    .json(&json!({"text": "x"}))
+    .send()
+    .await
+    .expect(404);
+    app.get(&format!(
+        "/api/v1/plans/{plan}/narrative/FY2009-10-Q3/key_developments"
+    ))
+    .with_role(Role::Viewer)
+    .send()
+    .await
+    .expect(404);
+
+    // The quarter's closed cycle locks its narrative too.
+    let cycle = open_cycle(&app, "SS-2009-12", "FY2009-10-Q2").await;
+    app.post(&format!(
+        "/api/v1/reporting-cycles/{}/close",
+        cycle["id"].as_str().unwrap()
+    ))
+    .with_role(Role::Editor)
+    .send()
+    .await
+    .expect(200);
+    let res = write(Role::Editor, "After the board", "").send().await;
+    res.expect(409);
+    assert_eq!(res.problem(), "period_locked");
+    let res = write(
+        Role::Admin,
+        "Corrected after the board",
+        "?reason=Figures%20restated",
+    )
+    .send()
+    .await;
+    res.expect(200);
+    let history = app
+        .get(&format!("/api/v1/narratives/{id}/history?sort=-at&limit=1"))
+        .with_role(Role::Viewer)
+        .send()
+        .await;
+    assert_eq!(history.body["items"][0]["reason"], "Figures restated");
+}

@@ -36,6 +36,12 @@ const MINIMUM_ROLE: &[(&str, Role)] = &[
     ("reopen_reporting_cycle", Admin),
     ("delete_reporting_cycle", Admin),
     ("restore_reporting_cycle", Admin),
+    // A plan's narrative: every role reads; editors write.
+    ("list_narrative", Viewer),
+    ("list_narratives", Viewer),
+    ("get_narrative", Viewer),
+    ("narrative_history", Viewer),
+    ("put_narrative", Editor),
     // Webhooks: admins only.
     ("list_webhooks", Admin),
     ("get_webhook", Admin),

@@ -255,6 +255,7 @@ fn key_of(item: &Value, param: &str) -> Option<String> {
             .as_str()
             .or_else(|| item["period"].as_str()),
         "series" => item["series"].as_str(),
+        "section" => item["section"].as_str(),
         _ => item["id"].as_str(),
     };
     value.map(str::to_string)
@@ -426,6 +427,27 @@ pub async fn seed_missing_records(app: &TestApp) {
             .send()
             .await
             .expect(201);
+    }
+    if real_paths(app, "/api/v1/plans/{id}/narrative/{period}/{section}", 1)
+        .await
+        .is_empty()
+    {
+        let op = find("put_narrative");
+        let plan = real_paths(app, "/api/v1/plans/{id}", 1)
+            .await
+            .pop()
+            .expect("a demo plan");
+        // Not `op.request`: a PUT that creates has nothing `If-Match: *` could match.
+        let (media, body) = op.example_body().expect("an example");
+        app.req(
+            Method::PUT,
+            &format!("{plan}/narrative/FY2009-10-Q2/key_developments"),
+        )
+        .with_role(Role::Admin)
+        .raw(&media, body)
+        .send()
+        .await
+        .expect(201);
     }
     if real_paths(app, "/api/v1/webhooks/{id}", 1).await.is_empty() {
         let op = find("create_webhook");
