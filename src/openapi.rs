@@ -482,7 +482,10 @@ fn type_query_parameters(operation_id: &str, op: &mut Value) {
 /// (`validate::Errors::code`).
 const CODE_PATTERN: &str = r"^[A-Za-z0-9]([A-Za-z0-9 ._&/-]{0,38}[A-Za-z0-9._&/-])?$";
 /// Text that is not blank (`validate::Errors::text`).
-const NOT_BLANK: &str = r"\S";
+// Not blank as the service judges it (`validate::is_blank`): some character
+// that is neither ECMAScript whitespace (`\s`, U+FEFF included) nor U+0085,
+// which Rust counts as whitespace and ECMAScript does not.
+const NOT_BLANK: &str = r"[^\s\u0085]";
 
 /// The schema a property is written in, when it is a string or an integer
 /// (nullable or not); `None` for anything else.
@@ -515,6 +518,8 @@ fn constrain_request_fields(schemas: &mut Map<String, Value>, request: &BTreeSet
                 "title" | "addressee" | "area" | "overarching_strategy" => Some(300),
                 "name" | "responsible_officer" => Some(200),
                 "category" | "due_original" | "reference" => Some(100),
+                "text" if name == "NarrativeBody" => Some(20_000),
+                "reason" => Some(500),
                 "text" | "strategy_method" => Some(2000),
                 "commentary" | "description" | "notes" | "summary" => Some(4000),
                 _ => None,
@@ -530,7 +535,7 @@ fn constrain_request_fields(schemas: &mut Map<String, Value>, request: &BTreeSet
                 "period" if name == "NewProgressUpdate" => {
                     Some(r"^FY[0-9]{4}-[0-9]{2}-Q[1-4]$".to_string())
                 }
-                "period" => Some(PERIOD_PATTERN.to_string()),
+                "period" | "baseline_period" => Some(PERIOD_PATTERN.to_string()),
                 "financial_year" => Some(r"^FY[0-9]{4}-[0-9]{2}$".to_string()),
                 _ => None,
             };

@@ -117,26 +117,26 @@ async fn to_dtos(
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NarrativeBody {
-    /// 1 to 20,000 characters.
-    #[schema(min_length = 1, max_length = 20000)]
+    /// At most 20,000 characters.
     pub text: String,
 }
 
+/// A period a narrative covers: a code the calendar refuses, or a period
+/// of another kind, breaks a rule (as everywhere a period is written).
 fn parse_narrative_period(code: &str) -> ApiResult<Period> {
-    match Period::parse(code) {
+    let p = crate::resources::indicators::parse_period("/period", code)?;
+    if matches!(
+        p.r#type,
+        PeriodType::FinancialQuarter | PeriodType::FinancialYear
+    ) {
         Ok(p)
-            if matches!(
-                p.r#type,
-                PeriodType::FinancialQuarter | PeriodType::FinancialYear
-            ) =>
-        {
-            Ok(p)
-        }
-        Ok(_) => Err(ApiError::field(
-            "/period",
-            "a narrative covers a financial quarter or a financial year",
-        )),
-        Err(e) => Err(ApiError::field("/period", e.to_string())),
+    } else {
+        Err(ApiError::RuleViolated(vec![
+            crate::web::error::FieldError::new(
+                "/period",
+                "a narrative covers a financial quarter or a financial year",
+            ),
+        ]))
     }
 }
 

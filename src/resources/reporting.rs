@@ -262,10 +262,14 @@ pub async fn create_reporting_cycle(
             Some(p)
         }
         Ok(_) => {
-            errors.add(
+            errors.rule(
                 "/period",
                 "a cycle covers a financial quarter or a financial year",
             );
+            None
+        }
+        Err(e) if e.is_rule() => {
+            errors.rule("/period", e.to_string());
             None
         }
         Err(e) => {
@@ -274,7 +278,7 @@ pub async fn create_reporting_cycle(
         }
     };
     if !crate::web::validate::sensible_date(body.due_on) {
-        errors.add("/due_on", "is not a plausible date");
+        errors.rule("/due_on", crate::web::validate::DATE_RANGE_MESSAGE);
     }
     let mut conn = state.conn().await?;
     if plan_refs(&mut conn, [body.plan_id]).await?.is_empty() {

@@ -62,7 +62,7 @@ impl Errors {
 
     /// Required text, not blank, at most `max` characters.
     pub fn text(&mut self, pointer: &str, value: &str, max: usize) {
-        if value.trim().is_empty() {
+        if is_blank(value) {
             self.add(pointer, "may not be blank");
         } else if value.chars().count() > max {
             self.add(pointer, format!("may be at most {max} characters"));
@@ -91,6 +91,13 @@ impl Errors {
     }
 }
 
+/// Whether a text holds nothing but whitespace: Rust's (which has U+0085)
+/// and ECMAScript's (which has U+FEFF), so that the OpenAPI document's
+/// not-blank pattern and this check agree on every string.
+pub fn is_blank(value: &str) -> bool {
+    value.chars().all(|c| c.is_whitespace() || c == '\u{feff}')
+}
+
 /// The dates this service accepts: the partnership's records start in the
 /// 1990s at the earliest, and nothing is planned beyond 2100.
 pub fn sensible_date(d: chrono::NaiveDate) -> bool {
@@ -100,3 +107,18 @@ pub fn sensible_date(d: chrono::NaiveDate) -> bool {
 
 /// What [`sensible_date`] answers for a date outside its range.
 pub const DATE_RANGE_MESSAGE: &str = "must be a date from 1990-01-01 to 2100-12-31";
+
+#[cfg(test)]
+mod tests {
+    use super::is_blank;
+
+    #[test]
+    fn blank_is_whitespace_as_rust_and_ecmascript_count_it() {
+        for blank in ["", " ", "\t\n", "\u{85}", "\u{feff}", "\u{a0}\u{3000}"] {
+            assert!(is_blank(blank), "{blank:?}");
+        }
+        for text in ["a", " a ", "\u{85}x"] {
+            assert!(!is_blank(text), "{text:?}");
+        }
+    }
+}

@@ -182,8 +182,13 @@ impl Derivation {
                 "a gap needs `other` (the series subtracted) and no `baseline_period`",
             ),
             (DerivationKind::ChangeFromBaseline, None, Some(b)) => {
-                if let Err(e) = Period::parse(b) {
-                    errors.add("/derivation/baseline_period", e.to_string());
+                match Period::parse(b) {
+                    Ok(_) => {}
+                    // A code of the documented form the calendar refuses.
+                    Err(e) if e.is_rule() => {
+                        errors.rule("/derivation/baseline_period", e.to_string())
+                    }
+                    Err(e) => errors.add("/derivation/baseline_period", e.to_string()),
                 }
             }
             (DerivationKind::ChangeFromBaseline, _, _) => errors.rule(

@@ -87,8 +87,8 @@ pub struct SummaryQuery {
     as_of: Option<NaiveDate>,
     /// Key indicators only (`true`) or the others (`false`).
     key: Option<bool>,
-    /// Any of these indicator kinds (comma-separated).
-    kind: Option<String>,
+    /// Only indicators of this kind.
+    kind: Option<crate::resources::indicators::IndicatorKind>,
     /// Include archived indicators (default false).
     include_archived: Option<bool>,
 }
