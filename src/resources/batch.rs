@@ -166,6 +166,19 @@ impl Failed {
     }
 }
 
+/// Names the failed operation in its problem: its index, and its method and
+/// path before the detail.
+fn blame(index: usize, op: &BatchOperation, uri: &Uri, mut problem: ErrorBody) -> ErrorBody {
+    problem.detail = format!(
+        "operation {index} ({} {}): {}",
+        op.method.as_str(),
+        uri.path(),
+        problem.detail
+    );
+    problem.operation_index = Some(index);
+    problem
+}
+
 /// Runs every operation in order, through the app; stops at the first that fails.
 async fn run(
     req: &HttpRequest,
@@ -189,16 +202,9 @@ async fn run(
             for e in &mut problem.errors {
                 e.pointer = format!("/operations/{index}{}", e.pointer);
             }
-            problem.detail = format!(
-                "operation {index} ({} {}): {}",
-                op.method.as_str(),
-                uri.path(),
-                problem.detail
-            );
-            problem.operation_index = Some(index);
             Failed {
                 status: actix_web::ResponseError::status_code(&err),
-                problem,
+                problem: blame(index, &op, &uri, problem),
                 headers: Vec::new(),
             }
         };
@@ -268,15 +274,10 @@ async fn run(
                     .filter_map(|name| res.headers().get(&name).map(|v| (name, v.clone())))
                     .collect();
             let carried = res.response().extensions().get::<Problem>().cloned();
-            let mut problem = carried.map(|p| p.0).unwrap_or_else(|| {
+            let problem = carried.map(|p| p.0).unwrap_or_else(|| {
                 ApiError::Internal(format!("batched operation answered {status}")).body()
             });
-            problem.detail = format!(
-                "operation {index} ({} {}): {}",
-                op.method.as_str(),
-                uri.path(),
-                problem.detail
-            );
+            let mut problem = blame(index, &op, &uri, problem);
             // A body-less write that needs one: say so at the body.
             if status == actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE && op.body.is_none() {
                 return Err(fail(ApiError::Validation(vec![FieldError::new(
@@ -299,7 +300,6 @@ async fn run(
                     message: problem.detail.clone(),
                 });
             }
-            problem.operation_index = Some(index);
             return Err(Failed {
                 status,
                 problem,

@@ -190,20 +190,9 @@ pub async fn list_changes(
         .collect();
     let mut res = HttpResponse::Ok();
     if has_more {
-        let mut pairs: Vec<(String, String)> =
-            serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
-        pairs.retain(|(k, _)| k != "after");
-        pairs.push(("after".into(), next_after.clone()));
-        let qs = serde_urlencoded::to_string(&pairs).unwrap_or_default();
-        let conn = req.connection_info();
         res.insert_header((
             header::LINK,
-            format!(
-                "<{}://{}{}?{qs}>; rel=\"next\"",
-                conn.scheme(),
-                conn.host(),
-                req.path()
-            ),
+            crate::web::page::next_link(&req, "after", &next_after),
         ));
     }
     Ok(res.json(ChangeFeed {

@@ -174,8 +174,7 @@ fn with_refs(
 ) -> ApiResult<Milestone> {
     let refs: Embedded = refs.parse()?;
     let status = DeliverableStatus::from_db(&r.status)?;
-    let financial_year = Period::parse(&r.financial_year)
-        .map_err(|e| ApiError::Internal(format!("stored period: {e}")))?;
+    let financial_year = crate::resources::stored_period(&r.financial_year)?;
     let latest_update = refs
         .latest_update
         .map(ProgressUpdate::try_from)

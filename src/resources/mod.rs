@@ -58,6 +58,15 @@ pub fn list_spec(operation_id: &str) -> Option<crate::store::listing::ListSpec> 
     })
 }
 
+/// A period code read back from the database: it was checked when written,
+/// so one that does not parse is an internal error.
+pub(crate) fn stored_period(
+    code: &str,
+) -> crate::web::error::ApiResult<crate::domain::period::Period> {
+    crate::domain::period::Period::parse(code)
+        .map_err(|e| crate::web::error::ApiError::Internal(format!("stored period {code:?}: {e}")))
+}
+
 /// The paging and sorting parameters every collection accepts.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

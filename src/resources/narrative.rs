@@ -96,8 +96,7 @@ async fn to_dtos(
                     .get(&r.plan_id)
                     .cloned()
                     .ok_or_else(|| ApiError::Internal("a narrative without its plan".into()))?,
-                period: Period::parse(&r.period)
-                    .map_err(|e| ApiError::Internal(format!("stored period: {e}")))?,
+                period: crate::resources::stored_period(&r.period)?,
                 section: NarrativeSection::from_db(&r.section)?,
                 id: r.id,
                 plan_id: r.plan_id,
@@ -119,6 +118,16 @@ async fn to_dtos(
 pub struct NarrativeBody {
     /// At most 20,000 characters.
     pub text: String,
+}
+
+/// The section a path names.
+fn parse_section(word: &str) -> ApiResult<NarrativeSection> {
+    NarrativeSection::parse(word).ok_or_else(|| {
+        ApiError::field(
+            "/section",
+            format!("is one of {}", NarrativeSection::WORDS.join(", ")),
+        )
+    })
 }
 
 /// A period a narrative covers: a code the calendar refuses, or a period
@@ -182,12 +191,7 @@ pub async fn put_narrative(
     ctx.require(Role::Editor)?;
     let (plan_id, period, section) = path.into_inner();
     let period = parse_narrative_period(&period)?;
-    let section = NarrativeSection::parse(&section).ok_or_else(|| {
-        ApiError::field(
-            "/section",
-            format!("is one of {}", NarrativeSection::WORDS.join(", ")),
-        )
-    })?;
+    let section = parse_section(&section)?;
     let mut errors = Errors::new();
     errors.text("/text", &body.text, 20_000);
     errors.finish()?;
@@ -306,12 +310,7 @@ pub async fn get_narrative(
     user.require(Role::Viewer)?;
     let (plan_id, period, section) = path.into_inner();
     let period = parse_narrative_period(&period)?;
-    let section = NarrativeSection::parse(&section).ok_or_else(|| {
-        ApiError::field(
-            "/section",
-            format!("is one of {}", NarrativeSection::WORDS.join(", ")),
-        )
-    })?;
+    let section = parse_section(&section)?;
     let mut conn = state.conn().await?;
     let row = db::find_by_key(&mut conn, plan_id, &period.code, section.as_str())
         .await?

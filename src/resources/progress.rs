@@ -69,8 +69,7 @@ impl TryFrom<ProgressRow> for ProgressUpdate {
 
     fn try_from(r: ProgressRow) -> ApiResult<Self> {
         Ok(ProgressUpdate {
-            period: Period::parse(&r.period)
-                .map_err(|e| ApiError::Internal(format!("stored period: {e}")))?,
+            period: crate::resources::stored_period(&r.period)?,
             status: DeliverableStatus::from_db(&r.status)?,
             id: r.id,
             commentary: r.commentary,

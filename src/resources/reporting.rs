@@ -99,8 +99,7 @@ async fn to_dtos(
                     .get(&r.plan_id)
                     .cloned()
                     .ok_or_else(|| ApiError::Internal("a cycle without its plan".into()))?,
-                period: Period::parse(&r.period)
-                    .map_err(|e| ApiError::Internal(format!("stored period: {e}")))?,
+                period: crate::resources::stored_period(&r.period)?,
                 status: CycleStatus::from_db(&r.status)?,
                 id: r.id,
                 plan_id: r.plan_id,

@@ -599,7 +599,7 @@ async fn deliveries(
     }
     rows.into_iter()
         .map(|r| {
-            let attempts = by_delivery.remove(&r.id).unwrap_or_default();
+            let attempts = by_delivery.get(&r.id).cloned().unwrap_or_default();
             delivery(r, attempts)
         })
         .collect()
@@ -716,8 +716,9 @@ pub async fn redeliver_webhook(
                     )
                 })?;
             let after = db::requeue(conn, id).await?;
-            let before = deliveries(conn, vec![before]).await?.remove(0);
-            let after = deliveries(conn, vec![after]).await?.remove(0);
+            // Both states share one delivery's attempts: read them once.
+            let mut both = deliveries(conn, vec![before, after]).await?;
+            let (after, before) = (both.remove(1), both.remove(0));
             crate::store::audit::record(
                 conn,
                 &actor,

@@ -46,29 +46,29 @@ impl<T: Serialize> Page<T> {
             res.insert_header(("preference-applied", count.as_str()));
         }
         if let Some(cursor) = &self.next_cursor {
-            let mut pairs: Vec<(String, String)> =
-                serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
-            pairs.retain(|(k, _)| k != "cursor");
-            pairs.push(("cursor".into(), cursor.clone()));
-            let qs = serde_urlencoded::to_string(&pairs).unwrap_or_default();
-            res.insert_header((
-                header::LINK,
-                // Absolute, as the contract says: the scheme and host the
-                // client used (actix reads Forwarded / X-Forwarded-* behind a proxy).
-                {
-                    let conn = req.connection_info();
-                    format!(
-                        "<{}://{}{}?{}>; rel=\"next\"",
-                        conn.scheme(),
-                        conn.host(),
-                        req.path(),
-                        qs
-                    )
-                },
-            ));
+            res.insert_header((header::LINK, next_link(req, "cursor", cursor)));
         }
         res.json(body)
     }
+}
+
+/// The `Link: <...>; rel="next"` value of a request: the same query with
+/// `param` set to `value`. Absolute, as the contract says: the scheme and
+/// host the client used (actix reads Forwarded / X-Forwarded-* behind a
+/// proxy).
+pub fn next_link(req: &HttpRequest, param: &str, value: &str) -> String {
+    let mut pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    pairs.retain(|(k, _)| k != param);
+    pairs.push((param.into(), value.into()));
+    let qs = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+    let conn = req.connection_info();
+    format!(
+        "<{}://{}{}?{qs}>; rel=\"next\"",
+        conn.scheme(),
+        conn.host(),
+        req.path()
+    )
 }
 
 /// Declares the OpenAPI schema of one collection's page (`items`,

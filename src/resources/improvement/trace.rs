@@ -203,10 +203,7 @@ pub(crate) async fn traced_indicators(
     for row in &rows {
         if let Some((_, code)) = latest.iter().find(|(i, _)| *i == row.id) {
             judged.push(row.clone());
-            periods.push(
-                crate::domain::period::Period::parse(code)
-                    .map_err(|e| ApiError::Internal(format!("stored period: {e}")))?,
-            );
+            periods.push(crate::resources::stored_period(code)?);
         }
     }
     let mut performances: HashMap<Uuid, _> =

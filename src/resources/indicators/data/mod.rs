@@ -84,9 +84,7 @@ vocab! {
     }
 }
 
-fn stored_period(code: &str) -> ApiResult<Period> {
-    Period::parse(code).map_err(|e| ApiError::Internal(format!("stored period {code:?}: {e}")))
-}
+use crate::resources::stored_period;
 
 fn opt_note(errors: &mut Errors, pointer: &str, note: &Option<String>) -> Option<String> {
     let note = note
