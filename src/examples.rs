@@ -156,6 +156,18 @@ fn example(operation_id: &str) -> Option<Value> {
             "commentary": "Designated officer for care leaver employment in post.",
             "completed_on": "2009-09-21",
         }),
+        // For objective SS1.
+        "create_objective_update" => json!({
+            "period": "FY2009-10-Q2",
+            "status": "on_track",
+            "commentary": "Care leavers' EET figures up; the apprenticeship scheme has its first six starters.",
+        }),
+        // For risk RISK-1, quarter FY2009-10-Q2.
+        "put_risk_review" => json!({
+            "current_score": 12,
+            "mitigation_progress": "on_track",
+            "commentary": "Eleven new local foster carers approved; the payment review reports in Q3.",
+        }),
         "create_inspection" => json!({
             "code": "APA-2009",
             "kind": "annual_performance_assessment",
@@ -273,7 +285,9 @@ fn example(operation_id: &str) -> Option<Value> {
             "what_happens_next": "Weekly tracking of assessments open longer than 25 days.",
         }),
         // For a standing update (PATCH .../updates/{update_id}).
-        "update_milestone_update" | "update_improvement_action_update" => json!({
+        "update_milestone_update"
+        | "update_improvement_action_update"
+        | "update_objective_update" => json!({
             "commentary": "Corrected after the lead's review: the revised timetable was agreed.",
         }),
         // For a standing value.

@@ -452,6 +452,11 @@ fn type_query_parameters(operation_id: &str, op: &mut Value) {
     }
     for p in params.iter_mut().filter(|p| p["in"] == "query") {
         let name = p["name"].as_str().unwrap_or("").to_string();
+        // A single id typed as one in Rust (a report's `plan_id`) stays one;
+        // the filters' `_id`s are comma-separated lists.
+        if p["schema"]["format"] == "uuid" {
+            continue;
+        }
         let typed = match (name.as_str(), &spec) {
             ("limit", _) => Some(json!({
                 "type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": crate::store::listing::DEFAULT_LIMIT

@@ -235,6 +235,18 @@ fn squash(s: &str) -> String {
         .to_lowercase()
 }
 
+/// A high-priority equality action of the service plan's equality impact
+/// assessments.
+#[derive(Deserialize)]
+struct DemoEqualityAction {
+    code: String,
+    title: String,
+    impact_assessment: String,
+    /// The financial years of its timetable, in order.
+    years: Vec<String>,
+    responsible_officer: String,
+}
+
 /// The demo organisation that a promise's responsible body names.
 fn responsible_body(name: &str) -> &'static str {
     match name {
@@ -249,6 +261,8 @@ pub async fn load_objectives(conn: &mut AsyncPgConnection, actor: &Actor) -> Api
         serde_json::from_str(include_str!("../../demo/objectives.json"))?;
     let promises: Vec<DemoPromise> =
         serde_json::from_str(include_str!("../../demo/promises.json"))?;
+    let equality: Vec<DemoEqualityAction> =
+        serde_json::from_str(include_str!("../../demo/equality_actions.json"))?;
     let plans = plan_ids(conn).await?;
     let orgs = org_ids(conn).await?;
     let all_priorities: Vec<(String, String, String, Uuid)> = priorities::table
@@ -343,6 +357,42 @@ pub async fn load_objectives(conn: &mut AsyncPgConnection, actor: &Actor) -> Api
                 risk_residual: None,
                 due_on: p.due_date,
                 strategy_method: p.strategy_method,
+            },
+        )
+        .await?;
+        inserted.push(row);
+    }
+    for e in equality {
+        if existing.contains(&(service_plan, e.code.clone())) {
+            continue;
+        }
+        // Its timetable runs to the end of its last financial year.
+        let due_on = e
+            .years
+            .last()
+            .and_then(|y| crate::domain::period::Period::parse(y).ok())
+            .map(|p| p.ends_on);
+        let row = objective_db::insert(
+            conn,
+            &objective_db::NewObjectiveRow {
+                id: demo_id("objective", &e.code),
+                plan_id: service_plan,
+                code: e.code,
+                kind: "equality_action".into(),
+                title: e.title,
+                description: Some(format!(
+                    "Equality impact assessment priority: {}. Timetable: {}.",
+                    e.impact_assessment,
+                    e.years.join(", ")
+                )),
+                lead_organisation_id: specialist,
+                responsible_officer: Some(e.responsible_officer),
+                cypp_priority_refs: Vec::new(),
+                cross_referenced_plan_codes: Vec::new(),
+                risk_initial: None,
+                risk_residual: None,
+                due_on,
+                strategy_method: None,
             },
         )
         .await?;

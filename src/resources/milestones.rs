@@ -130,7 +130,9 @@ pub(crate) async fn at_day(
     day: NaiveDate,
 ) -> ApiResult<()> {
     let ids: Vec<Uuid> = items.iter().map(|m| m.id).collect();
-    let updates = crate::store::progress::started_by(conn, true, &ids, day).await?;
+    let updates =
+        crate::store::progress::started_by(conn, Deliverable::Milestone(Uuid::nil()), &ids, day)
+            .await?;
     for m in items {
         let mine: Vec<&crate::store::progress::ProgressRow> = updates
             .iter()

@@ -16,6 +16,7 @@ pub mod plans;
 pub mod priorities;
 pub mod progress;
 pub mod reporting;
+pub mod reports;
 pub mod routes;
 pub mod service_accounts;
 pub mod webhooks;
@@ -38,7 +39,11 @@ pub fn list_spec(operation_id: &str) -> Option<crate::store::listing::ListSpec> 
         "list_risks" => objectives::REGISTER,
         "list_objective_indicators" | "list_indicators" => indicators::LIST,
         "list_objective_milestones" | "list_milestones" => milestones::LIST,
-        "list_milestone_updates" | "list_improvement_action_updates" => progress::LIST,
+        "list_milestone_updates" | "list_improvement_action_updates" | "list_objective_updates" => {
+            progress::LIST
+        }
+        "list_risk_reviews" => objectives::REVIEWS,
+        "list_report_snapshots" => reports::snapshots::LIST,
         "list_inspections" => inspections::INSPECTIONS,
         "list_judgements" => inspections::JUDGEMENTS,
         "list_recommendations" => inspections::RECOMMENDATIONS,

@@ -255,6 +255,7 @@ pub async fn record<R: Record>(
             id: new_id(),
             milestone_id: matches!(of, Deliverable::Milestone(_)).then_some(id),
             improvement_action_id: matches!(of, Deliverable::ImprovementAction(_)).then_some(id),
+            objective_id: matches!(of, Deliverable::Objective(_)).then_some(id),
             period: body.period,
             period_starts_on: period.starts_on,
             period_ends_on: period.ends_on,
@@ -341,10 +342,7 @@ impl AsOf {
     /// SQL for a deliverable's status on the day: its stored status, or
     /// when a day was asked for, the status of its governing update then.
     pub fn status_sql(&self, of: Deliverable) -> DynSql {
-        let (table, column) = match of {
-            Deliverable::Milestone(_) => ("milestones", "milestone_id"),
-            Deliverable::ImprovementAction(_) => ("improvement_actions", "improvement_action_id"),
-        };
+        let (table, column) = (of.table(), of.column());
         if !self.asked {
             return DynSql::raw(format!("{table}.status"));
         }

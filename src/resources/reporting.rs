@@ -316,7 +316,7 @@ pub async fn create_reporting_cycle(
     ))
 }
 
-async fn move_to(
+pub(crate) async fn move_to(
     conn: &mut AsyncPgConnection,
     actor: &Actor,
     id: Uuid,

@@ -9,7 +9,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{
     batch, changes, health, history, improvement, indicators, inspections, milestones, narrative,
-    objectives, organisations, plans, priorities, reporting, service_accounts, webhooks,
+    objectives, organisations, plans, priorities, reporting, reports, service_accounts, webhooks,
 };
 
 /// Liveness, readiness and metrics, outside `/api/v1`.
@@ -36,7 +36,20 @@ pub fn api(cfg: &mut ServiceConfig) {
                     .service(reporting::reopen_reporting_cycle)
                     .service(reporting::archive::delete_reporting_cycle)
                     .service(reporting::archive::restore_reporting_cycle)
-                    .service(reporting::archive::reporting_cycle_history),
+                    .service(reporting::archive::reporting_cycle_history)
+                    .service(reports::obligations::reporting_cycle_obligations)
+                    .service(reports::snapshots::sign_off_reporting_cycle),
+            )
+            .service(reports::obligations::my_obligations)
+            .service(
+                scope("/reports")
+                    .service(reports::quarterly_report)
+                    .service(reports::annual_report)
+                    .service(reports::improvement_report)
+                    .service(reports::snapshots::list_report_snapshots)
+                    .service(reports::snapshots::get_report_snapshot)
+                    .service(reports::snapshots::get_report_snapshot_content)
+                    .service(reports::snapshots::diff_report_snapshots),
             )
             .service(
                 scope("/webhooks")
@@ -103,7 +116,12 @@ pub fn api(cfg: &mut ServiceConfig) {
                     .service(indicators::links::list_objective_indicators)
                     .service(indicators::links::link_objective_indicator)
                     .service(indicators::links::unlink_objective_indicator)
-                    .service(milestones::list_objective_milestones),
+                    .service(milestones::list_objective_milestones)
+                    .service(objectives::list_objective_updates)
+                    .service(objectives::create_objective_update)
+                    .service(objectives::get_objective_update)
+                    .service(objectives::update_objective_update)
+                    .service(objectives::withdraw_objective_update),
             )
             .service(
                 scope("/risks")
@@ -112,7 +130,10 @@ pub fn api(cfg: &mut ServiceConfig) {
                     .service(objectives::update_risk)
                     .service(objectives::risks::archive::delete_risk)
                     .service(objectives::risks::archive::restore_risk)
-                    .service(objectives::risks::archive::risk_history),
+                    .service(objectives::risks::archive::risk_history)
+                    .service(objectives::list_risk_reviews)
+                    .service(objectives::get_risk_review)
+                    .service(objectives::put_risk_review),
             )
             .service(
                 scope("/milestones")

@@ -26,9 +26,9 @@ use crate::{page_schema, vocab, AppState};
 vocab! {
     /// An event a subscription can ask for.
     WebhookEvent {
-        /// A milestone's or improvement action's status changed (progress
-        /// reported, or an edit). `data` is the change, as the change feed
-        /// shows it.
+        /// A milestone's, improvement action's or objective's (promise's,
+        /// equality action's) status changed (progress reported, or an
+        /// edit). `data` is the change, as the change feed shows it.
         DeliverableStatusChanged = "deliverable.status_changed",
         /// A milestone or improvement action passed its due date while
         /// still open (sent once per due date). `data` names it, with its
@@ -49,6 +49,10 @@ vocab! {
         RecordArchived = "record.archived",
         /// A record was restored. `data` is the change.
         RecordRestored = "record.restored",
+        /// An admin signed off a reporting cycle's report. `data` is the
+        /// snapshot (its id, cycle, report, SHA-256, who and when; its
+        /// `content_url` answers the report).
+        ReportSignedOff = "report.signed_off",
     }
 }
 
@@ -759,6 +763,17 @@ pub struct TurnedRedEvent {
     pub data: crate::resources::indicators::red::TurnedRed,
 }
 
+/// The body of `report.signed_off`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SignedOffEvent {
+    /// `report.signed_off`.
+    #[serde(rename = "type")]
+    pub event_type: WebhookEvent,
+    /// When it was queued.
+    pub timestamp: DateTime<Utc>,
+    pub data: crate::resources::reports::snapshots::ReportSnapshot,
+}
+
 /// The body of `deliverable.overdue`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct OverdueEvent {
@@ -801,6 +816,7 @@ pub fn openapi_webhooks() -> (serde_json::Value, Vec<(String, serde_json::Value)
         let schema = match *word {
             "deliverable.overdue" => "OverdueEvent",
             "indicator.turned_red" => "TurnedRedEvent",
+            "report.signed_off" => "SignedOffEvent",
             _ => "ChangeEvent",
         };
         hooks.insert(
@@ -832,6 +848,7 @@ pub fn openapi_webhooks() -> (serde_json::Value, Vec<(String, serde_json::Value)
                 schema(OverdueDeliverable::schema()),
             ),
             ("TurnedRedEvent".into(), schema(TurnedRedEvent::schema())),
+            ("SignedOffEvent".into(), schema(SignedOffEvent::schema())),
             (
                 "TurnedRed".into(),
                 schema(crate::resources::indicators::red::TurnedRed::schema()),

@@ -20,6 +20,7 @@ pub mod priorities;
 pub mod progress;
 pub mod records;
 pub mod reporting;
+pub mod risk_reviews;
 pub mod schema;
 pub mod service_accounts;
 pub mod sql;

@@ -32,6 +32,8 @@ pub struct ObjectiveRow {
     pub updated_at: DateTime<Utc>,
     pub version: i32,
     pub archived_at: Option<DateTime<Utc>>,
+    pub status: String,
+    pub completed_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Insertable)]

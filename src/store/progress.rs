@@ -29,6 +29,7 @@ pub struct ProgressRow {
     pub updated_at: DateTime<Utc>,
     pub version: i32,
     pub withdrawn_at: Option<DateTime<Utc>>,
+    pub objective_id: Option<Uuid>,
 }
 
 /// SQL for a deliverable's status on the day `$date` (an SQL date
@@ -58,6 +59,7 @@ pub struct NewProgressRow {
     pub id: Uuid,
     pub milestone_id: Option<Uuid>,
     pub improvement_action_id: Option<Uuid>,
+    pub objective_id: Option<Uuid>,
     pub period: String,
     pub period_starts_on: NaiveDate,
     pub period_ends_on: NaiveDate,
@@ -74,30 +76,55 @@ pub struct NewProgressRow {
 pub enum Deliverable {
     Milestone(Uuid),
     ImprovementAction(Uuid),
+    /// An objective, promise or equality action.
+    Objective(Uuid),
 }
 
 impl Deliverable {
     /// The deliverable's id.
     pub fn id(self) -> Uuid {
         match self {
-            Deliverable::Milestone(id) | Deliverable::ImprovementAction(id) => id,
+            Deliverable::Milestone(id)
+            | Deliverable::ImprovementAction(id)
+            | Deliverable::Objective(id) => id,
         }
     }
 
     /// The column of `progress_updates` that points at this kind of deliverable.
-    fn column(self) -> &'static str {
+    pub fn column(self) -> &'static str {
         match self {
             Deliverable::Milestone(_) => "milestone_id",
             Deliverable::ImprovementAction(_) => "improvement_action_id",
+            Deliverable::Objective(_) => "objective_id",
+        }
+    }
+
+    /// The table of this kind of deliverable.
+    pub fn table(self) -> &'static str {
+        match self {
+            Deliverable::Milestone(_) => "milestones",
+            Deliverable::ImprovementAction(_) => "improvement_actions",
+            Deliverable::Objective(_) => "objectives",
+        }
+    }
+
+    /// The column of an update row that points at this kind of deliverable.
+    fn of_row(self, row: &ProgressRow) -> Option<Uuid> {
+        match self {
+            Deliverable::Milestone(_) => row.milestone_id,
+            Deliverable::ImprovementAction(_) => row.improvement_action_id,
+            Deliverable::Objective(_) => row.objective_id,
         }
     }
 
     /// Whether an update row belongs to this deliverable.
     pub fn owns(self, row: &ProgressRow) -> bool {
-        match self {
-            Deliverable::Milestone(id) => row.milestone_id == Some(id),
-            Deliverable::ImprovementAction(id) => row.improvement_action_id == Some(id),
-        }
+        self.of_row(row) == Some(self.id())
+    }
+
+    /// The deliverable an update row belongs to, when it is of this kind.
+    pub fn owner_of(self, row: &ProgressRow) -> Option<Uuid> {
+        self.of_row(row)
     }
 
     /// The condition selecting this deliverable's standing updates.
@@ -165,12 +192,12 @@ pub async fn latest_for_actions(
         .await
 }
 
-/// The standing updates of many deliverables of one kind (`milestones`
-/// when `milestones`, else improvement actions) whose periods had started by
-/// `as_of`, in one query: what a point-in-time answer reads.
+/// The standing updates of many deliverables of the kind of `kind` (its id
+/// is ignored) whose periods had started by `as_of`, in one query: what a
+/// point-in-time answer reads.
 pub async fn started_by(
     conn: &mut AsyncPgConnection,
-    milestones: bool,
+    kind: Deliverable,
     ids: &[Uuid],
     as_of: NaiveDate,
 ) -> QueryResult<Vec<ProgressRow>> {
@@ -181,10 +208,12 @@ pub async fn started_by(
         .filter(progress_updates::withdrawn_at.is_null())
         .filter(progress_updates::period_starts_on.le(as_of))
         .into_boxed();
-    let q = if milestones {
-        q.filter(progress_updates::milestone_id.eq_any(ids))
-    } else {
-        q.filter(progress_updates::improvement_action_id.eq_any(ids))
+    let q = match kind {
+        Deliverable::Milestone(_) => q.filter(progress_updates::milestone_id.eq_any(ids)),
+        Deliverable::ImprovementAction(_) => {
+            q.filter(progress_updates::improvement_action_id.eq_any(ids))
+        }
+        Deliverable::Objective(_) => q.filter(progress_updates::objective_id.eq_any(ids)),
     };
     q.select(ProgressRow::as_select()).load(conn).await
 }
@@ -203,6 +232,7 @@ pub async fn governing(
         Deliverable::ImprovementAction(id) => {
             q.filter(progress_updates::improvement_action_id.eq(id))
         }
+        Deliverable::Objective(id) => q.filter(progress_updates::objective_id.eq(id)),
     };
     q.order((
         progress_updates::period_starts_on.desc(),

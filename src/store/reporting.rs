@@ -102,6 +102,10 @@ pub enum Scope {
     Indicator(Uuid),
     /// A milestone's updates: its objective's plan.
     Milestone(Uuid),
+    /// An objective's updates and its risks' reviews: its plan.
+    Objective(Uuid),
+    /// A risk's reviews: its objective's plan.
+    Risk(Uuid),
     /// An improvement action's updates: its area's plan.
     ImprovementAction(Uuid),
     /// A plan's own narrative.
@@ -137,6 +141,10 @@ pub async fn lock_on(
         Scope::Milestone(_) => {
             "SELECT o.plan_id FROM milestones m JOIN objectives o ON o.id = m.objective_id WHERE m.id = $1"
         }
+        Scope::Objective(_) => "SELECT o.plan_id FROM objectives o WHERE o.id = $1",
+        Scope::Risk(_) => {
+            "SELECT o.plan_id FROM risks r JOIN objectives o ON o.id = r.objective_id WHERE r.id = $1"
+        }
         Scope::ImprovementAction(_) => {
             "SELECT ar.plan_id FROM improvement_actions a JOIN improvement_areas ar ON ar.id = a.area_id \
              WHERE a.id = $1"
@@ -146,6 +154,8 @@ pub async fn lock_on(
     let id = match scope {
         Scope::Indicator(id)
         | Scope::Milestone(id)
+        | Scope::Objective(id)
+        | Scope::Risk(id)
         | Scope::ImprovementAction(id)
         | Scope::Plan(id) => id,
     };

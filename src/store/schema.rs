@@ -281,6 +281,8 @@ diesel::table! {
         updated_at -> Timestamptz,
         version -> Int4,
         archived_at -> Nullable<Timestamptz>,
+        status -> Text,
+        completed_on -> Nullable<Date>,
     }
 }
 
@@ -351,6 +353,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         version -> Int4,
         withdrawn_at -> Nullable<Timestamptz>,
+        objective_id -> Nullable<Uuid>,
     }
 }
 
@@ -534,3 +537,39 @@ diesel::table! {
         version -> Int4,
     }
 }
+
+diesel::table! {
+    risk_reviews (id) {
+        id -> Uuid,
+        risk_id -> Uuid,
+        period -> Text,
+        period_starts_on -> Date,
+        period_ends_on -> Date,
+        current_score -> Int4,
+        mitigation_progress -> Text,
+        commentary -> Nullable<Text>,
+        author_sub -> Text,
+        author_name -> Nullable<Text>,
+        author_org -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    report_snapshots (id) {
+        id -> Uuid,
+        cycle_id -> Uuid,
+        report -> Text,
+        body -> Text,
+        sha256 -> Text,
+        signed_off_by_sub -> Text,
+        signed_off_by_name -> Nullable<Text>,
+        signed_off_by_org -> Nullable<Text>,
+        signed_off_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(report_snapshots -> reporting_cycles (cycle_id));
+diesel::allow_tables_to_appear_in_same_query!(report_snapshots, reporting_cycles);

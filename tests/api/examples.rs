@@ -37,6 +37,8 @@ fn target(operation_id: &str) -> Option<(&'static str, &'static str, &'static st
         | "update_indicator_target"
         | "update_indicator_commentary" => ("indicators", "indicator", "NI60"),
         "update_milestone_update" => ("milestones", "milestone", "SS1-0910-1"),
+        "create_objective_update" | "update_objective_update" => ("objectives", "objective", "SS1"),
+        "put_risk_review" => ("risks", "risk", "RISK-1"),
         "update_improvement_action_update" => {
             ("improvement-actions", "improvement_action", "IA01-A1")
         }
@@ -52,6 +54,7 @@ fn path_param(operation_id: &str, name: &str) -> Option<&'static str> {
         ("put_indicator_value", "series") => "area",
         ("put_narrative", "period") => "FY2009-10-Q2",
         ("put_narrative", "section") => "key_developments",
+        ("put_risk_review", "period") => "FY2009-10-Q2",
         ("put_indicator_value" | "put_indicator_commentary", "period") => "FY2009-10-Q1",
         _ => return None,
     })
@@ -81,7 +84,9 @@ async fn seed(app: &TestApp, operation_id: &str, path: &str) -> Option<String> {
             )
             .await
         }
-        "update_milestone_update" | "update_improvement_action_update" => {
+        "update_milestone_update"
+        | "update_improvement_action_update"
+        | "update_objective_update" => {
             write(
                 Method::POST,
                 format!("{path}/updates"),

@@ -30,6 +30,7 @@ mod performance;
 mod plans;
 mod platform;
 mod protocol;
+mod quarterly;
 mod reporting;
 mod service_accounts;
 mod signed_statuses;

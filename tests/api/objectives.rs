@@ -109,7 +109,12 @@ async fn objective_filters() {
         ["P2"]
     );
     let plan = id_of(app, "/api/v1/plans?code=SS-2009-12").await;
-    assert_eq!(get(format!("plan_id={plan}")).await.body["total"], 4);
+    // Four service objectives and three equality actions.
+    assert_eq!(get(format!("plan_id={plan}")).await.body["total"], 7);
+    assert_eq!(
+        codes(&get(format!("plan_id={plan}&kind=equality_action")).await),
+        ["EQ1", "EQ2", "EQ3"]
+    );
     assert_eq!(codes(&get("q=placement%20choice".into()).await), ["SS2"]);
     assert_eq!(codes(&get("code=SS3".into()).await), ["SS3"]);
 }

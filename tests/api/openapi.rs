@@ -116,6 +116,15 @@ fn every_enum_word_is_a_wire_word() {
             "NarrativeSection",
             check::<trustplan::resources::narrative::NarrativeSection>,
         ),
+        (
+            "ReportKind",
+            check::<trustplan::resources::reports::ReportKind>,
+        ),
+        (
+            "ObligationKind",
+            check::<trustplan::resources::reports::obligations::ObligationKind>,
+        ),
+        ("RiskTrend", check::<objectives::RiskTrend>),
         ("ObaCategory", check::<indicators::ObaCategory>),
         ("ObjectiveKind", check::<objectives::ObjectiveKind>),
         ("OrganisationKind", check::<organisations::OrganisationKind>),

@@ -133,7 +133,13 @@ pub(crate) async fn actions_at_day(
     day: NaiveDate,
 ) -> ApiResult<()> {
     let ids: Vec<Uuid> = items.iter().map(|a| a.id).collect();
-    let updates = crate::store::progress::started_by(conn, false, &ids, day).await?;
+    let updates = crate::store::progress::started_by(
+        conn,
+        crate::store::progress::Deliverable::ImprovementAction(Uuid::nil()),
+        &ids,
+        day,
+    )
+    .await?;
     for a in items {
         let mine: Vec<&crate::store::progress::ProgressRow> = updates
             .iter()

@@ -2,9 +2,13 @@
 //! priority links, risk scores, milestone roll-up and risk register
 //! (`/objectives/{id}/risks`, `/risks/{id}`).
 
+pub mod reviews;
 pub mod risks;
+pub mod updates;
 
+pub use reviews::*;
 pub use risks::*;
+pub use updates::*;
 
 use std::collections::HashMap;
 
@@ -15,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::domain::deliverable::{today, Rollup};
+use crate::domain::deliverable::{today, DeliverableStatus, Rollup};
 use crate::domain::risk::{band, RiskBand};
 use crate::resources::organisations::{check_org_ids, org_refs, OrganisationRef};
 use crate::resources::plans::{plan_refs, PlanRef};
@@ -45,6 +49,9 @@ vocab! {
         ServiceObjective = "service_objective",
         /// A numbered CYPP promise with one responsible body.
         Promise = "promise",
+        /// A high-priority action from a plan's equality impact
+        /// assessments, with its lead, timetable and progress updates.
+        EqualityAction = "equality_action",
     }
 }
 
@@ -90,6 +97,14 @@ pub struct Objective {
     pub due_on: Option<NaiveDate>,
     /// For a promise: the strategy or method that delivers it, as written.
     pub strategy_method: Option<String>,
+    /// The status its progress updates report: that of its update for the
+    /// latest period (`POST /objectives/{id}/updates`), `not_started` until
+    /// one is posted. Read-only.
+    pub status: DeliverableStatus,
+    /// When its governing update says it was completed (status `complete`
+    /// only).
+    #[schema(required = true)]
+    pub completed_on: Option<NaiveDate>,
     /// Its milestones by status, overdue as of `as_of` (default today), and the overall status.
     pub milestones: Rollup,
     /// The indicators that measure it (`GET /objectives/{id}/indicators` lists them).
@@ -174,6 +189,8 @@ pub(crate) async fn to_dtos(
             }
             Ok(Objective {
                 kind: ObjectiveKind::from_db(&r.kind)?,
+                status: DeliverableStatus::from_db(&r.status)?,
+                completed_on: r.completed_on,
                 plan: plans
                     .get(&r.plan_id)
                     .cloned()

@@ -42,6 +42,27 @@ const MINIMUM_ROLE: &[(&str, Role)] = &[
     ("get_narrative", Viewer),
     ("narrative_history", Viewer),
     ("put_narrative", Editor),
+    // Obligations and reports: every role reads; admins sign off.
+    ("reporting_cycle_obligations", Viewer),
+    ("my_obligations", Viewer),
+    ("quarterly_report", Viewer),
+    ("annual_report", Viewer),
+    ("improvement_report", Viewer),
+    ("sign_off_reporting_cycle", Admin),
+    ("get_report_snapshot", Viewer),
+    ("list_report_snapshots", Viewer),
+    ("get_report_snapshot_content", Viewer),
+    ("diff_report_snapshots", Viewer),
+    // Progress on objectives, promises and equality actions, and risks'
+    // reviews: contributors of the lead organisation report.
+    ("list_objective_updates", Viewer),
+    ("get_objective_update", Viewer),
+    ("create_objective_update", Contributor),
+    ("update_objective_update", Contributor),
+    ("withdraw_objective_update", Contributor),
+    ("list_risk_reviews", Viewer),
+    ("get_risk_review", Viewer),
+    ("put_risk_review", Contributor),
     // Webhooks: admins only.
     ("list_webhooks", Admin),
     ("get_webhook", Admin),

@@ -481,6 +481,7 @@ pub async fn seed_missing_records(app: &TestApp) {
             "/api/v1/improvement-actions/{id}",
             "create_improvement_action_update",
         ),
+        ("/api/v1/objectives/{id}", "create_objective_update"),
     ] {
         let op = find(create);
         if !real_paths(app, &format!("{}/{{update_id}}", op.template), 1)
@@ -501,6 +502,51 @@ pub async fn seed_missing_records(app: &TestApp) {
                 .send()
                 .await
                 .expect(201);
+        }
+    }
+    if real_paths(app, "/api/v1/risks/{id}/reviews/{period}", 1)
+        .await
+        .is_empty()
+    {
+        let op = find("put_risk_review");
+        let risk = real_paths(app, "/api/v1/risks/{id}", 1)
+            .await
+            .pop()
+            .expect("a demo risk");
+        // Not `op.request`: a PUT that creates has nothing `If-Match: *` could match.
+        let (media, body) = op.example_body().expect("an example");
+        app.req(Method::PUT, &format!("{risk}/reviews/FY2009-10-Q2"))
+            .with_role(Role::Admin)
+            .raw(&media, body)
+            .send()
+            .await
+            .expect(201);
+    }
+    // A signed-off snapshot, of a quarter and plan no other seed or example
+    // writes to (its cycle stays locked).
+    if real_paths(app, "/api/v1/reports/snapshots/{id}", 1)
+        .await
+        .is_empty()
+    {
+        let cycle = app
+            .post("/api/v1/reporting-cycles")
+            .with_role(Role::Admin)
+            .json(&serde_json::json!({
+                "plan_id": trustplan::demo::demo_id("plan", "JAR-IP-2008-09"),
+                "period": "FY2007-08-Q1",
+                "due_on": "2007-07-15",
+            }))
+            .send()
+            .await;
+        cycle.expect(201);
+        let id = cycle.body["id"].as_str().expect("an id").to_string();
+        for step in ["close", "sign-off"] {
+            let res = app
+                .post(&format!("/api/v1/reporting-cycles/{id}/{step}"))
+                .with_role(Role::Admin)
+                .send()
+                .await;
+            assert!(res.status < 300, "{step}: {} {}", res.status, res.text);
         }
     }
 }
