@@ -12,7 +12,7 @@ use crate::domain::deliverable::{is_overdue, today, DeliverableStatus};
 use crate::domain::period::{Period, PeriodType};
 use crate::resources::objectives::{objective_refs, ObjectiveRef};
 use crate::resources::organisations::{check_org_ids, OrganisationRef};
-use crate::resources::progress::{self, ProgressUpdate, ProgressUpdatePage};
+use crate::resources::progress::{self, ProgressUpdate};
 use crate::resources::write::{self, Record};
 use crate::store::listing::{Filter, FilterKind, ListSpec, ManualType, SortField, SortType};
 use crate::store::milestones::{self as db, MilestoneChanges, MilestoneRow, NewMilestoneRow};
@@ -652,103 +652,22 @@ crate::archive_handlers! {
     writers: "Editors and admins.", readers: "Every role may read.",
 }
 
-/// Progress updates of a milestone
-///
-/// Every role may read. Newest first by default (`sort=created_at` for oldest first).
-#[utoipa::path(
-    tag = "milestones",
-    params(("id" = Uuid, Path, description = "Milestone id"), progress::UpdateQuery),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "One page of updates", body = ProgressUpdatePage),
-        (status = 400, description = "Unknown or malformed query parameter", body = ErrorBody),
-        (status = 404, description = "No such milestone", body = ErrorBody),
-    )
-)]
-#[get("/{id}/updates")]
-pub async fn list_milestone_updates(
-    req: HttpRequest,
-    user: AuthUser,
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-) -> ApiResult<HttpResponse> {
-    user.require(Role::Viewer)?;
-    progress::list_for::<Milestone>(&req, &state, *id).await
-}
-
-/// Get one progress update of a milestone
-#[utoipa::path(
-    tag = "milestones",
-    params(
-        ("id" = Uuid, Path, description = "Milestone id"),
-        ("update_id" = Uuid, Path, description = "Update id"),
-    ),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "The update", body = ProgressUpdate),
-        (status = 404, description = "No such update of this milestone", body = ErrorBody),
-    )
-)]
-#[get("/{id}/updates/{update_id}")]
-pub async fn get_milestone_update(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<(Uuid, Uuid)>,
-) -> ApiResult<HttpResponse> {
-    user.require(Role::Viewer)?;
-    let (id, update_id) = *path;
-    progress::get_for::<Milestone>(&state, id, update_id).await
-}
-
-/// Report progress on a milestone
-///
-/// Editors and admins for any milestone; a contributor only for milestones
-/// its organisation leads. The update becomes the milestone's status (and
-/// `completed_on` for `complete`). `If-Match` is checked when given.
-#[utoipa::path(
-    tag = "milestones",
-    request_body = progress::NewProgressUpdate,
-    params(
-        ("id" = Uuid, Path, description = "Milestone id"),
-        crate::resources::reporting::LockOverride,
-        crate::resources::OptionalIfMatchHeader,
-        crate::resources::IdempotencyHeader
-    ),
-    security(("bearer" = [])),
-    responses(
-        (status = 201, description = "Recorded", body = ProgressUpdate, headers(("Location" = String))),
-        (status = 400, description = "Malformed JSON", body = ErrorBody),
-        (status = 403, description = "Not an editor, and not a contributor of the lead organisation", body = ErrorBody),
-        (status = 404, description = "No such milestone", body = ErrorBody),
-        (status = 409, description = "The period is locked by a closed reporting cycle (`period_locked`)", body = ErrorBody),
-        (status = 412, description = "If-Match is stale", body = ErrorBody),
-        (status = 413, description = "Body over 1 MiB", body = ErrorBody),
-        (status = 415, description = "Body is not JSON", body = ErrorBody),
-        (status = 422, description = "Invalid fields", body = ErrorBody),
-    )
-)]
-#[post("/{id}/updates")]
-pub async fn create_milestone_update(
-    req: HttpRequest,
-    ctx: Ctx,
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-    if_match: crate::web::http::OptionalIfMatch,
-    body: ApiJson<progress::NewProgressUpdate>,
-) -> ApiResult<HttpResponse> {
-    progress::create_for::<Milestone>(&req, &ctx, &state, *id, if_match, body.0).await
-}
-
-mod corrections {
+mod updates {
     use super::*;
     use actix_web::{delete, patch};
 
-    crate::progress_correction_handlers! {
-    record: Milestone, tag: "milestones", id: "Milestone id",
-    patch: update_milestone_update, delete: withdraw_milestone_update,
+    crate::progress_handlers! {
+        record: Milestone, tag: "milestones", id: "Milestone id",
+        list: list_milestone_updates, "Progress updates of a milestone",
+        get: get_milestone_update, "Get one progress update of a milestone",
+        create: create_milestone_update, "Report progress on a milestone"
+            + "Editors and admins for any milestone; a contributor only for milestones its organisation leads. The update becomes the milestone's status (and `completed_on` for `complete`). `If-Match` is checked when given.",
+        missing: "No such milestone", missing_update: "No such update of this milestone",
+        forbidden: "Not an editor, and not a contributor of the lead organisation",
+        patch: update_milestone_update, delete: withdraw_milestone_update,
     }
 }
-pub use corrections::*;
+pub use updates::*;
 
 impl progress::Reportable for Milestone {
     const COLLECTION: &'static str = "/api/v1/milestones";

@@ -672,13 +672,104 @@ pub async fn withdraw_for<R: Reportable>(
     Ok(crate::web::http::ok_record(&update))
 }
 
-/// The correction handlers of a deliverable's updates, `PATCH` and `DELETE`
-/// on `/{id}/updates/{update_id}`, written once for every kind of
-/// deliverable.
+/// The progress-update handlers of a kind of deliverable, written once:
+/// `GET`, `POST` on `/{id}/updates` and `GET`, `PATCH`, `DELETE` on
+/// `/{id}/updates/{update_id}`. The calling module brings `get`, `post`,
+/// `patch` and `delete` from actix-web into scope.
 #[macro_export]
-macro_rules! progress_correction_handlers {
+macro_rules! progress_handlers {
     (record: $record:ty, tag: $tag:literal, id: $id_doc:literal,
+     list: $list:ident, $list_doc:literal,
+     get: $get:ident, $get_doc:literal,
+     create: $create:ident, $create_doc:literal + $create_more:literal,
+     missing: $missing:literal, missing_update: $missing_update:literal,
+     forbidden: $forbidden:literal,
      patch: $patch:ident, delete: $delete:ident $(,)?) => {
+        #[doc = $list_doc]
+        #[doc = ""]
+        #[doc = "Every role may read. Newest first by default (`sort=created_at` for oldest first)."]
+        #[utoipa::path(
+            tag = $tag,
+            params(("id" = Uuid, Path, description = $id_doc), $crate::resources::progress::UpdateQuery),
+            security(("bearer" = [])),
+            responses(
+                (status = 200, description = "One page of updates", body = $crate::resources::progress::ProgressUpdatePage),
+                (status = 400, description = "Unknown or malformed query parameter", body = $crate::web::error::ErrorBody),
+                (status = 404, description = $missing, body = $crate::web::error::ErrorBody),
+            )
+        )]
+        #[get("/{id}/updates")]
+        pub async fn $list(
+            req: actix_web::HttpRequest,
+            user: $crate::web::auth::AuthUser,
+            state: actix_web::web::Data<$crate::AppState>,
+            id: actix_web::web::Path<Uuid>,
+        ) -> $crate::web::error::ApiResult<actix_web::HttpResponse> {
+            user.require($crate::web::auth::Role::Viewer)?;
+            $crate::resources::progress::list_for::<$record>(&req, &state, *id).await
+        }
+
+        #[doc = $get_doc]
+        #[utoipa::path(
+            tag = $tag,
+            params(
+                ("id" = Uuid, Path, description = $id_doc),
+                ("update_id" = Uuid, Path, description = "Update id"),
+            ),
+            security(("bearer" = [])),
+            responses(
+                (status = 200, description = "The update", body = $crate::resources::progress::ProgressUpdate),
+                (status = 404, description = $missing_update, body = $crate::web::error::ErrorBody),
+            )
+        )]
+        #[get("/{id}/updates/{update_id}")]
+        pub async fn $get(
+            user: $crate::web::auth::AuthUser,
+            state: actix_web::web::Data<$crate::AppState>,
+            path: actix_web::web::Path<(Uuid, Uuid)>,
+        ) -> $crate::web::error::ApiResult<actix_web::HttpResponse> {
+            user.require($crate::web::auth::Role::Viewer)?;
+            let (id, update_id) = *path;
+            $crate::resources::progress::get_for::<$record>(&state, id, update_id).await
+        }
+
+        #[doc = $create_doc]
+        #[doc = ""]
+        #[doc = $create_more]
+        #[utoipa::path(
+            tag = $tag,
+            request_body = $crate::resources::progress::NewProgressUpdate,
+            params(
+                ("id" = Uuid, Path, description = $id_doc),
+                $crate::resources::reporting::LockOverride,
+                $crate::resources::OptionalIfMatchHeader,
+                $crate::resources::IdempotencyHeader
+            ),
+            security(("bearer" = [])),
+            responses(
+                (status = 201, description = "Recorded", body = $crate::resources::progress::ProgressUpdate, headers(("Location" = String))),
+                (status = 400, description = "Malformed JSON", body = $crate::web::error::ErrorBody),
+                (status = 403, description = $forbidden, body = $crate::web::error::ErrorBody),
+                (status = 404, description = $missing, body = $crate::web::error::ErrorBody),
+                (status = 409, description = "The period is locked by a closed reporting cycle (`period_locked`)", body = $crate::web::error::ErrorBody),
+                (status = 412, description = "If-Match is stale", body = $crate::web::error::ErrorBody),
+                (status = 413, description = "Body over 1 MiB", body = $crate::web::error::ErrorBody),
+                (status = 415, description = "Body is not JSON", body = $crate::web::error::ErrorBody),
+                (status = 422, description = "Invalid fields", body = $crate::web::error::ErrorBody),
+            )
+        )]
+        #[post("/{id}/updates")]
+        pub async fn $create(
+            req: actix_web::HttpRequest,
+            ctx: $crate::web::http::Ctx,
+            state: actix_web::web::Data<$crate::AppState>,
+            id: actix_web::web::Path<Uuid>,
+            if_match: $crate::web::http::OptionalIfMatch,
+            body: $crate::web::http::ApiJson<$crate::resources::progress::NewProgressUpdate>,
+        ) -> $crate::web::error::ApiResult<actix_web::HttpResponse> {
+            $crate::resources::progress::create_for::<$record>(&req, &ctx, &state, *id, if_match, body.0).await
+        }
+
         /// Correct a progress update
         ///
         /// Who may report on the deliverable may correct its updates: a JSON

@@ -483,93 +483,6 @@ pub async fn update_improvement_action(
     Ok(ok_record(&action))
 }
 
-/// Progress updates of an improvement action
-///
-/// Every role may read. Newest first by default.
-#[utoipa::path(
-    tag = "improvement",
-    params(("id" = Uuid, Path, description = "Improvement action id"), progress::UpdateQuery),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "One page of updates", body = ProgressUpdatePage),
-        (status = 400, description = "Unknown or malformed query parameter", body = ErrorBody),
-        (status = 404, description = "No such action", body = ErrorBody),
-    )
-)]
-#[get("/{id}/updates")]
-pub async fn list_improvement_action_updates(
-    req: HttpRequest,
-    user: AuthUser,
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-) -> ApiResult<HttpResponse> {
-    user.require(Role::Viewer)?;
-    progress::list_for::<ImprovementAction>(&req, &state, *id).await
-}
-
-/// Get one progress update of an improvement action
-#[utoipa::path(
-    tag = "improvement",
-    params(
-        ("id" = Uuid, Path, description = "Improvement action id"),
-        ("update_id" = Uuid, Path, description = "Update id"),
-    ),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "The update", body = ProgressUpdate),
-        (status = 404, description = "No such update of this action", body = ErrorBody),
-    )
-)]
-#[get("/{id}/updates/{update_id}")]
-pub async fn get_improvement_action_update(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    path: web::Path<(Uuid, Uuid)>,
-) -> ApiResult<HttpResponse> {
-    user.require(Role::Viewer)?;
-    let (id, update_id) = *path;
-    progress::get_for::<ImprovementAction>(&state, id, update_id).await
-}
-
-/// Report progress on an improvement action
-///
-/// Editors and admins for any action; a contributor only for actions its
-/// organisation leads (the action's own lead, or else one of its area's).
-/// The update becomes the action's status. `If-Match` is checked when given.
-#[utoipa::path(
-    tag = "improvement",
-    request_body = progress::NewProgressUpdate,
-    params(
-        ("id" = Uuid, Path, description = "Improvement action id"),
-        crate::resources::reporting::LockOverride,
-        crate::resources::OptionalIfMatchHeader,
-        crate::resources::IdempotencyHeader
-    ),
-    security(("bearer" = [])),
-    responses(
-        (status = 201, description = "Recorded", body = ProgressUpdate, headers(("Location" = String))),
-        (status = 400, description = "Malformed JSON", body = ErrorBody),
-        (status = 403, description = "Not an editor, and not a contributor of a lead organisation", body = ErrorBody),
-        (status = 404, description = "No such action", body = ErrorBody),
-        (status = 409, description = "The period is locked by a closed reporting cycle (`period_locked`)", body = ErrorBody),
-        (status = 412, description = "If-Match is stale", body = ErrorBody),
-        (status = 413, description = "Body over 1 MiB", body = ErrorBody),
-        (status = 415, description = "Body is not JSON", body = ErrorBody),
-        (status = 422, description = "Invalid fields", body = ErrorBody),
-    )
-)]
-#[post("/{id}/updates")]
-pub async fn create_improvement_action_update(
-    req: HttpRequest,
-    ctx: Ctx,
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-    if_match: crate::web::http::OptionalIfMatch,
-    body: ApiJson<progress::NewProgressUpdate>,
-) -> ApiResult<HttpResponse> {
-    progress::create_for::<ImprovementAction>(&req, &ctx, &state, *id, if_match, body.0).await
-}
-
 crate::archive_handlers! {
     module: archive,
     record: ImprovementAction, tag: "improvement", id: "Improvement action id", write: Editor, read: Viewer,
@@ -579,13 +492,19 @@ crate::archive_handlers! {
     writers: "Editors and admins.", readers: "Every role may read.",
 }
 
-mod corrections {
+mod updates {
     use super::*;
     use actix_web::{delete, patch};
 
-    crate::progress_correction_handlers! {
-    record: ImprovementAction, tag: "improvement", id: "Improvement action id",
-    patch: update_improvement_action_update, delete: withdraw_improvement_action_update,
+    crate::progress_handlers! {
+        record: ImprovementAction, tag: "improvement", id: "Improvement action id",
+        list: list_improvement_action_updates, "Progress updates of an improvement action",
+        get: get_improvement_action_update, "Get one progress update of an improvement action",
+        create: create_improvement_action_update, "Report progress on an improvement action"
+            + "Editors and admins for any action; a contributor only for actions its organisation leads (the action's own lead, or else one of its area's). The update becomes the action's status. `If-Match` is checked when given.",
+        missing: "No such action", missing_update: "No such update of this action",
+        forbidden: "Not an editor, and not a contributor of a lead organisation",
+        patch: update_improvement_action_update, delete: withdraw_improvement_action_update,
     }
 }
-pub use corrections::*;
+pub use updates::*;

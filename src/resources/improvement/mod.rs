@@ -23,7 +23,7 @@ use crate::resources::inspections::{recommendation_dtos, Recommendation};
 use crate::resources::objectives::{objective_refs, Objective, ObjectiveRef};
 use crate::resources::organisations::{check_org_ids, org_refs, OrganisationRef};
 use crate::resources::plans::{plan_refs, PlanRef};
-use crate::resources::progress::{self, ProgressUpdate, ProgressUpdatePage};
+use crate::resources::progress::{self, ProgressUpdate};
 use crate::resources::write::{self, Record};
 use crate::store::improvement::{
     self as db, action_queries, area_queries, ActionChanges, ActionRow, AreaChanges, AreaRow,

@@ -219,21 +219,52 @@ fn period_of(
     Ok(p)
 }
 
-async fn live(
-    req: &HttpRequest,
-    state: &AppState,
-    kind: ReportKind,
-    plan_id: Uuid,
-    period: Period,
-    section: Option<&str>,
-) -> ApiResult<HttpResponse> {
+impl ReportKind {
+    /// The query parameter naming the report's period, the kinds of period
+    /// it covers, and why another is refused.
+    fn period_rule(self) -> (&'static str, &'static [PeriodType], &'static str) {
+        match self {
+            ReportKind::Quarterly => (
+                "period",
+                &[PeriodType::FinancialQuarter],
+                "the quarterly report covers a financial quarter, e.g. FY2009-10-Q2",
+            ),
+            ReportKind::Annual => (
+                "year",
+                &[PeriodType::FinancialYear],
+                "the annual review covers a financial year, e.g. FY2009-10",
+            ),
+            ReportKind::Improvement => (
+                "period",
+                &[PeriodType::FinancialQuarter, PeriodType::FinancialYear],
+                "the progress report covers a financial quarter or year",
+            ),
+        }
+    }
+}
+
+/// A report computed now, in the format asked.
+async fn live(req: &HttpRequest, state: &AppState, kind: ReportKind) -> ApiResult<HttpResponse> {
+    let q = parse_query(req)?;
+    let (name, types, refusal) = kind.period_rule();
+    let (given, other, other_name) = if name == "year" {
+        (q.year, q.period, "period")
+    } else {
+        (q.period, q.year, "year")
+    };
+    if other.is_some() {
+        return Err(ApiError::InvalidQuery(format!(
+            "this report takes {name}, not {other_name}"
+        )));
+    }
+    let period = period_of(&format!("?{name}"), given.as_deref(), types, refusal)?;
     let mut conn = state.conn().await?;
-    let report = Report::build(&mut conn, kind, plan_id, &period).await?;
+    let report = Report::build(&mut conn, kind, q.plan_id, &period).await?;
     let json = serde_json::to_string(&report)
         .map_err(|e| ApiError::Internal(format!("a report as JSON: {e}")))?;
     let footer = format!("Computed live as at {}; not signed off.", period.ends_on);
     let filename = format!("{}-{}", kind.as_str(), period.code);
-    respond(req, &report, json, section, &footer, &filename)
+    respond(req, &report, json, q.section.as_deref(), &footer, &filename)
 }
 
 /// The quarterly monitoring report of a plan
@@ -268,27 +299,7 @@ pub async fn quarterly_report(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     user.require(Role::Viewer)?;
-    let q = parse_query(&req)?;
-    if q.year.is_some() {
-        return Err(ApiError::InvalidQuery(
-            "year is the annual review's; this report takes period".into(),
-        ));
-    }
-    let period = period_of(
-        "?period",
-        q.period.as_deref(),
-        &[PeriodType::FinancialQuarter],
-        "the quarterly report covers a financial quarter, e.g. FY2009-10-Q2",
-    )?;
-    live(
-        &req,
-        &state,
-        ReportKind::Quarterly,
-        q.plan_id,
-        period,
-        q.section.as_deref(),
-    )
-    .await
+    live(&req, &state, ReportKind::Quarterly).await
 }
 
 /// The annual review of a plan
@@ -318,27 +329,7 @@ pub async fn annual_report(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     user.require(Role::Viewer)?;
-    let q = parse_query(&req)?;
-    if q.period.is_some() {
-        return Err(ApiError::InvalidQuery(
-            "the annual review takes year, e.g. year=FY2009-10".into(),
-        ));
-    }
-    let year = period_of(
-        "?year",
-        q.year.as_deref(),
-        &[PeriodType::FinancialYear],
-        "the annual review covers a financial year, e.g. FY2009-10",
-    )?;
-    live(
-        &req,
-        &state,
-        ReportKind::Annual,
-        q.plan_id,
-        year,
-        q.section.as_deref(),
-    )
-    .await
+    live(&req, &state, ReportKind::Annual).await
 }
 
 /// The improvement plan's progress report
@@ -367,25 +358,5 @@ pub async fn improvement_report(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     user.require(Role::Viewer)?;
-    let q = parse_query(&req)?;
-    if q.year.is_some() {
-        return Err(ApiError::InvalidQuery(
-            "year is the annual review's; this report takes period".into(),
-        ));
-    }
-    let period = period_of(
-        "?period",
-        q.period.as_deref(),
-        &[PeriodType::FinancialQuarter, PeriodType::FinancialYear],
-        "the progress report covers a financial quarter or year",
-    )?;
-    live(
-        &req,
-        &state,
-        ReportKind::Improvement,
-        q.plan_id,
-        period,
-        q.section.as_deref(),
-    )
-    .await
+    live(&req, &state, ReportKind::Improvement).await
 }
