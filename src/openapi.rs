@@ -102,6 +102,11 @@ pub fn complete(doc: &mut Value) {
         "contentMediaType": "text/csv",
         "description": "Indicator values as CSV (UTF-8): a header line `indicator_ref,period,series,breakdown,value,note`, then one value per line, as the import takes them."
     });
+    doc["components"]["schemas"]["ReportCsv"] = json!({
+        "type": "string",
+        "contentMediaType": "text/csv",
+        "description": "A report's section as CSV (UTF-8): a header line naming its columns, then one row per item; without `section=`, the list of sections (`section,heading,rows`)."
+    });
     // utoipa has no `uniqueItems`: a subscription names each event once.
     for schema in ["NewWebhookSubscription", "WebhookSubscriptionPatch"] {
         if let Some(events) =
@@ -189,6 +194,17 @@ fn complete_operation(path: &str, method: &str, op: &mut Value, schemas: &Value)
         }
     }
     csv_bodies(op);
+    // A snapshot holds whichever report its cycle signed off; utoipa names
+    // one schema per body, so the document says "one of the three" here.
+    if operation_id == "get_report_snapshot_content" {
+        if let Some(schema) = op.pointer_mut("/responses/200/content/application~1json/schema") {
+            *schema = json!({ "oneOf": [
+                { "$ref": "#/components/schemas/QuarterlyReport" },
+                { "$ref": "#/components/schemas/AnnualReview" },
+                { "$ref": "#/components/schemas/ImprovementReport" },
+            ]});
+        }
+    }
 
     let responses = op["responses"].as_object_mut().expect("responses");
     for (status, response) in responses.iter_mut() {
@@ -328,15 +344,24 @@ fn complete_operation(path: &str, method: &str, op: &mut Value, schemas: &Value)
 }
 
 /// CSV bodies are files to generated clients: a request's as binary (so it
-/// is sent as it is), a response's as the named `ValuesCsv` text.
+/// is sent as it is), a response's as named text: `ValuesCsv` for values,
+/// `ReportCsv` for a report's sections.
 fn csv_bodies(op: &mut Value) {
     if let Some(schema) = op.pointer_mut("/requestBody/content/text~1csv/schema") {
         *schema = json!({ "type": "string", "format": "binary" });
     }
+    let named = if op["tags"]
+        .as_array()
+        .is_some_and(|t| t.contains(&json!("reporting")))
+    {
+        "ReportCsv"
+    } else {
+        "ValuesCsv"
+    };
     if let Some(responses) = op["responses"].as_object_mut() {
         for response in responses.values_mut() {
             if let Some(schema) = response.pointer_mut("/content/text~1csv/schema") {
-                *schema = json!({ "$ref": "#/components/schemas/ValuesCsv" });
+                *schema = json!({ "$ref": format!("#/components/schemas/{named}") });
             }
         }
     }

@@ -612,6 +612,36 @@ async fn the_annual_review_lists_every_promise_with_the_years_progress() {
     assert!(html
         .text
         .contains("data-sections=\"achievements promises outcomes\""));
+    // A year's cycle signs off the annual review; its snapshot answers it
+    // (checked against the document like every answer).
+    let cycle = app
+        .post("/api/v1/reporting-cycles")
+        .with_role(Role::Editor)
+        .json(&json!({"plan_id": plan, "period": "FY2009-10", "due_on": "2010-05-31"}))
+        .send()
+        .await;
+    cycle.expect(201);
+    let cycle = cycle.body["id"].as_str().unwrap().to_string();
+    app.post(&format!("/api/v1/reporting-cycles/{cycle}/close"))
+        .with_role(Role::Editor)
+        .send()
+        .await
+        .expect(200);
+    let snapshot = app
+        .post(&format!("/api/v1/reporting-cycles/{cycle}/sign-off"))
+        .with_role(Role::Admin)
+        .send()
+        .await;
+    snapshot.expect(201);
+    assert_eq!(snapshot.body["report"], "annual");
+    let content = app
+        .get(snapshot.body["content_url"].as_str().unwrap())
+        .with_role(Role::Viewer)
+        .send()
+        .await;
+    content.expect(200);
+    assert_eq!(content.body["promises"].as_array().unwrap().len(), 14);
+    assert_eq!(content.body["year"]["code"], "FY2009-10");
     // A quarter is not a year, nor a year a quarter.
     app.get(&format!(
         "/api/v1/reports/annual?plan_id={plan}&year=FY2009-10-Q1"

@@ -37,7 +37,7 @@ vocab! {
     }
 }
 
-/// A report of any kind, as a snapshot holds it.
+/// A report of any kind, as a snapshot holds it: its `report` says which.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(untagged)]
 pub enum Report {
