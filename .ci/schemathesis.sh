@@ -94,6 +94,10 @@ def _parse_lambda_sources_now():
     import schemathesis.generation.jsonschema.strategy  # noqa: F401 (the draws' lambdas)
     from hypothesis.internal import lambda_sources
 
+    # Hypothesis keeps the parsed sources in an LRU cache of 100, fewer than the modules filled in
+    # here, so the first ones filled (the draws' own) were evicted before the run and parsed deep
+    # after all. A plain dict keeps them all for the run.
+    lambda_sources.AST_LAMBDAS_CACHE = {}
     for name, module in list(sys.modules.items()):
         if not name.startswith(("schemathesis.", "hypothesis.")):
             continue
