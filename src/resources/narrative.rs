@@ -133,20 +133,12 @@ fn parse_section(word: &str) -> ApiResult<NarrativeSection> {
 /// A period a narrative covers: a code the calendar refuses, or a period
 /// of another kind, breaks a rule (as everywhere a period is written).
 fn parse_narrative_period(code: &str) -> ApiResult<Period> {
-    let p = crate::resources::indicators::parse_period("/period", code)?;
-    if matches!(
-        p.r#type,
-        PeriodType::FinancialQuarter | PeriodType::FinancialYear
-    ) {
-        Ok(p)
-    } else {
-        Err(ApiError::RuleViolated(vec![
-            crate::web::error::FieldError::new(
-                "/period",
-                "a narrative covers a financial quarter or a financial year",
-            ),
-        ]))
-    }
+    crate::resources::indicators::parse_period_of(
+        "/period",
+        code,
+        &[PeriodType::FinancialQuarter, PeriodType::FinancialYear],
+        "a narrative covers a financial quarter or a financial year",
+    )
 }
 
 /// Write a narrative section

@@ -123,6 +123,15 @@ impl<T> std::ops::Deref for ApiJson<T> {
     }
 }
 
+/// Whether the `Accept` header names `media` (a plain substring test, case
+/// blind: `text/csv`, `text/html`).
+pub fn accepts(req: &HttpRequest, media: &str) -> bool {
+    req.headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.to_ascii_lowercase().contains(media))
+}
+
 pub fn is_json_media_type(req: &HttpRequest) -> bool {
     let Some(ct) = req.headers().get(header::CONTENT_TYPE) else {
         return false;

@@ -312,6 +312,24 @@ pub fn parse_period(pointer: &str, code: &str) -> ApiResult<Period> {
     })
 }
 
+/// [`parse_period`], for a period that must be of one of `kinds`: another
+/// kind breaks the rule `refusal` says (422 `rule_violated`), as a code the
+/// calendar refuses does.
+pub fn parse_period_of(
+    pointer: &str,
+    code: &str,
+    kinds: &[crate::domain::period::PeriodType],
+    refusal: &str,
+) -> ApiResult<Period> {
+    let p = parse_period(pointer, code)?;
+    if !kinds.contains(&p.r#type) {
+        return Err(ApiError::RuleViolated(vec![
+            crate::web::error::FieldError::new(pointer, refusal),
+        ]));
+    }
+    Ok(p)
+}
+
 /// A short reference to an indicator, embedded where a record points at one.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct IndicatorRef {

@@ -109,6 +109,21 @@ pub fn trend(score: i32, before: Option<i32>) -> Option<RiskTrend> {
     })
 }
 
+/// The score a review's trend compares with: its risk's latest review of an
+/// earlier quarter among `reviews`, else the register's residual score.
+pub fn compared_with<'a>(
+    reviews: impl IntoIterator<Item = &'a ReviewRow>,
+    this: &ReviewRow,
+    residual: Option<i32>,
+) -> Option<i32> {
+    reviews
+        .into_iter()
+        .filter(|o| o.risk_id == this.risk_id && o.period_starts_on < this.period_starts_on)
+        .max_by_key(|o| o.period_starts_on)
+        .map(|o| o.current_score)
+        .or(residual)
+}
+
 /// Reviews in the API shape, each with its trend: two queries whatever the
 /// number (the risks' residual scores, and their reviews up to the latest
 /// period among `rows`).
@@ -123,12 +138,7 @@ pub async fn review_dtos(
     let all = db::of_risks(conn, &ids, by).await?;
     rows.into_iter()
         .map(|r| {
-            let before = all
-                .iter()
-                .filter(|o| o.risk_id == r.risk_id && o.period_starts_on < r.period_starts_on)
-                .max_by_key(|o| o.period_starts_on)
-                .map(|o| o.current_score)
-                .or_else(|| residual.get(&r.risk_id).copied().flatten());
+            let before = compared_with(&all, &r, residual.get(&r.risk_id).copied().flatten());
             review_dto(r, before)
         })
         .collect()
@@ -171,18 +181,17 @@ pub struct RiskReviewBody {
 
 /// The quarter a review covers: a financial quarter that has started.
 fn parse_review_period(code: &str) -> ApiResult<Period> {
-    let p = crate::resources::indicators::parse_period("/period", code)?;
-    let refuse = |m: String| ApiError::RuleViolated(vec![FieldError::new("/period", m)]);
-    if p.r#type != PeriodType::FinancialQuarter {
-        return Err(refuse(
-            "a risk is reviewed per financial quarter, e.g. FY2009-10-Q2".into(),
-        ));
-    }
+    let p = crate::resources::indicators::parse_period_of(
+        "/period",
+        code,
+        &[PeriodType::FinancialQuarter],
+        "a risk is reviewed per financial quarter, e.g. FY2009-10-Q2",
+    )?;
     if p.starts_on > crate::domain::deliverable::today() {
-        return Err(refuse(format!(
-            "{} has not started (it starts on {})",
-            p.code, p.starts_on
-        )));
+        return Err(ApiError::RuleViolated(vec![FieldError::new(
+            "/period",
+            format!("{} has not started (it starts on {})", p.code, p.starts_on),
+        )]));
     }
     Ok(p)
 }

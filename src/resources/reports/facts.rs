@@ -344,22 +344,29 @@ impl Facts {
                     && r.period_ends_on <= self.period.ends_on
             })
             .max_by_key(|r| r.period_starts_on)?;
-        let before = mine
-            .iter()
-            .filter(|r| r.period_starts_on < this.period_starts_on)
-            .max_by_key(|r| r.period_starts_on)
-            .map(|r| r.current_score)
-            .or(risk.risk_residual);
+        let before = crate::resources::objectives::reviews::compared_with(
+            mine.iter().copied(),
+            this,
+            risk.risk_residual,
+        );
         Some((this, before))
+    }
+
+    /// Whether an indicator is collected for the period.
+    pub fn is_due(&self, row: &IndicatorRow) -> ApiResult<bool> {
+        Ok(crate::resources::indicators::performance::collection_of(row)?.is_due(&self.period))
+    }
+
+    /// Whether the period's own actual of an indicator is in.
+    pub fn has_actual(&self, row: &IndicatorRow) -> bool {
+        self.points
+            .iter()
+            .any(|p| p.indicator_id == row.id && p.kind == "actual" && p.period == self.period.code)
     }
 
     /// Whether an indicator is due an actual for the period and has none.
     pub fn actual_missing(&self, row: &IndicatorRow) -> ApiResult<bool> {
-        let collection = crate::resources::indicators::performance::collection_of(row)?;
-        Ok(collection.is_due(&self.period)
-            && !self.points.iter().any(|p| {
-                p.indicator_id == row.id && p.kind == "actual" && p.period == self.period.code
-            }))
+        Ok(self.is_due(row)? && !self.has_actual(row))
     }
 
     /// A lead organisation by id.

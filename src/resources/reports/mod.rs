@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::domain::period::{Period, PeriodType};
 use crate::web::auth::{AuthUser, Role};
-use crate::web::error::{ApiError, ApiResult, ErrorBody, FieldError};
+use crate::web::error::{ApiError, ApiResult, ErrorBody};
 use crate::{vocab, AppState};
 
 pub use annual::{AnnualReview, ImprovementReport};
@@ -95,15 +95,10 @@ pub enum Format {
 
 impl Format {
     pub fn of(req: &HttpRequest) -> Format {
-        let accept = req
-            .headers()
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        if accept.contains("text/html") {
+        use crate::web::http::accepts;
+        if accepts(req, "text/html") {
             Format::Html
-        } else if accept.contains("text/csv") {
+        } else if accepts(req, "text/csv") {
             Format::Csv
         } else {
             Format::Json
@@ -212,11 +207,7 @@ fn period_of(
     what: &str,
 ) -> ApiResult<Period> {
     let code = code.ok_or_else(|| ApiError::InvalidQuery(format!("{pointer} is required")))?;
-    let p = crate::resources::indicators::parse_period(pointer, code)?;
-    if !want.contains(&p.r#type) {
-        return Err(ApiError::RuleViolated(vec![FieldError::new(pointer, what)]));
-    }
-    Ok(p)
+    crate::resources::indicators::parse_period_of(pointer, code, want, what)
 }
 
 impl ReportKind {

@@ -120,8 +120,7 @@ fn expected(facts: &Facts) -> ApiResult<Vec<(Option<OrganisationRef>, Obligation
         ));
     }
     for row in &facts.indicators {
-        let collection = crate::resources::indicators::performance::collection_of(row)?;
-        if !collection.is_due(&facts.period) {
+        if !facts.is_due(row)? {
             continue;
         }
         out.push((
@@ -134,7 +133,7 @@ fn expected(facts: &Facts) -> ApiResult<Vec<(Option<OrganisationRef>, Obligation
                 title: row.title.clone(),
                 clear_with: format!("PUT /api/v1/indicators/{}/values/area/{p}", row.id),
             },
-            !facts.actual_missing(row)?,
+            facts.has_actual(row),
         ));
     }
     if facts.period.quarter().is_some() {

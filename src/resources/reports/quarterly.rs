@@ -14,7 +14,7 @@ use crate::domain::performance::{Direction, QuartileBand, Rag};
 use crate::domain::period::Period;
 use crate::domain::risk::{band, RiskBand};
 use crate::resources::indicators::performance::{compute, Options};
-use crate::resources::objectives::reviews::{trend, RiskTrend};
+use crate::resources::objectives::reviews::{review_dto, RiskTrend};
 use crate::resources::plans::PlanRef;
 use crate::web::error::{ApiError, ApiResult};
 
@@ -418,15 +418,14 @@ pub async fn build(
             risk_residual: r.risk_residual,
             review: review
                 .map(|(v, before)| {
+                    let v = review_dto(v.clone(), before)?;
                     Ok::<_, ApiError>(ReportReview {
-                        current_score: v.current_score,
-                        current_band: band(v.current_score).ok_or_else(|| {
-                            ApiError::Internal("a stored score outside 1-16".into())
-                        })?,
-                        mitigation_progress: DeliverableStatus::from_db(&v.mitigation_progress)?,
-                        trend: trend(v.current_score, before),
-                        commentary: v.commentary.clone(),
                         author: author(&v.author_name, &v.author_sub),
+                        current_score: v.current_score,
+                        current_band: v.current_band,
+                        mitigation_progress: v.mitigation_progress,
+                        trend: v.trend,
+                        commentary: v.commentary,
                     })
                 })
                 .transpose()?,

@@ -185,10 +185,7 @@ pub async fn list_report_snapshots(
 
 /// The SHA-256 of a text, in lower-case hex.
 pub fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    format!("{:x}", Sha256::digest(text.as_bytes()))
 }
 
 /// Sign off a reporting cycle

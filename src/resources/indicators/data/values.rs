@@ -564,10 +564,7 @@ pub async fn list_indicator_values(
 }
 
 pub(crate) fn wants_csv(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.to_ascii_lowercase().contains("text/csv"))
+    crate::web::http::accepts(req, "text/csv")
 }
 
 /// The columns of the CSV import and export, in order.
